@@ -1,0 +1,1 @@
+//! Pure domain types (work in progress).

@@ -1,0 +1,1 @@
+//! Async client for the PowerShell Universal endpoints in front of Windows DHCP Server.

@@ -1,0 +1,1 @@
+//! A faithful in-memory simulator of Windows DHCP Server behind the PowerShell Universal contract.

@@ -1,0 +1,1 @@
+//! Pure sync planner and plan executor for Windows DHCP <-> NetBox IPAM.

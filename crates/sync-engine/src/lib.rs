@@ -1,1 +1,10 @@
 //! Pure sync planner and plan executor for Windows DHCP <-> NetBox IPAM.
+//!
+//! The engine works in three steps: a gatherer reads everything into an immutable
+//! [`snapshot::Snapshot`], the pure [`planner`] turns it into a [`plan::Plan`] (ordered concrete
+//! actions plus a [`report::Report`]), and an executor applies the plan.
+
+pub mod plan;
+pub mod planner;
+pub mod report;
+pub mod snapshot;

@@ -58,7 +58,7 @@ fn hex_val(c: u8) -> Option<u8> {
 /// Decodes an even-length run of hex digits.
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks_exact(2)
@@ -91,7 +91,7 @@ impl ClientId {
                     return Err(bad("no hex digits"));
                 }
                 decode_hex(hex).ok_or_else(|| {
-                    if hex.len() % 2 != 0 {
+                    if !hex.len().is_multiple_of(2) {
                         bad("odd number of hex digits")
                     } else {
                         bad("not hexadecimal")
@@ -114,7 +114,11 @@ impl ClientId {
                     let v = match group.as_bytes() {
                         [a] => hex_val(*a),
                         [a, b] => hex_val(*a).zip(hex_val(*b)).map(|(a, b)| a << 4 | b),
-                        _ => return Err(bad("separated form needs groups of one or two hex digits")),
+                        _ => {
+                            return Err(bad(
+                                "separated form needs groups of one or two hex digits",
+                            ));
+                        }
                     };
                     out.push(v.ok_or_else(|| bad("not hexadecimal"))?);
                 }

@@ -174,7 +174,9 @@ pub enum ModelError {
         actual: &'static str,
     },
     /// The same option (code + vendor class + user class) appears twice in one scope.
-    #[error("option {code} appears more than once (vendor class {vendor_class:?}, user class {user_class:?})")]
+    #[error(
+        "option {code} appears more than once (vendor class {vendor_class:?}, user class {user_class:?})"
+    )]
     DuplicateOption {
         /// The option code.
         code: u8,
@@ -184,7 +186,9 @@ pub enum ModelError {
         user_class: Option<String>,
     },
     /// An option that a scope carries in a dedicated field (1 = mask, 3 = router, 51 = lease time).
-    #[error("option {code} is managed by the scope's own {field} field and must not be listed in options")]
+    #[error(
+        "option {code} is managed by the scope's own {field} field and must not be listed in options"
+    )]
     OptionManagedByScope {
         /// The option code.
         code: u8,

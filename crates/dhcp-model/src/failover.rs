@@ -182,25 +182,38 @@ impl TryFrom<FailoverSpec> for Failover {
         spec.primary_server = spec.primary_server.trim().to_owned();
         spec.partner_server = spec.partner_server.trim().to_owned();
         if spec.name.is_empty() {
-            return Err(ModelError::EmptyField { field: "failover name" });
+            return Err(ModelError::EmptyField {
+                field: "failover name",
+            });
         }
         if spec.primary_server.is_empty() {
-            return Err(ModelError::EmptyField { field: "failover primary server" });
+            return Err(ModelError::EmptyField {
+                field: "failover primary server",
+            });
         }
         if spec.partner_server.is_empty() {
-            return Err(ModelError::EmptyField { field: "failover partner server" });
+            return Err(ModelError::EmptyField {
+                field: "failover partner server",
+            });
         }
-        if spec.primary_server.eq_ignore_ascii_case(&spec.partner_server) {
+        if spec
+            .primary_server
+            .eq_ignore_ascii_case(&spec.partner_server)
+        {
             return Err(ModelError::SamePartner {
                 name: spec.name,
                 server: spec.partner_server,
             });
         }
         match spec.mode {
-            FailoverMode::LoadBalance { load_balance_percent } => {
+            FailoverMode::LoadBalance {
+                load_balance_percent,
+            } => {
                 percent("load_balance_percent", load_balance_percent)?;
             }
-            FailoverMode::HotStandby { reserve_percent, .. } => {
+            FailoverMode::HotStandby {
+                reserve_percent, ..
+            } => {
                 percent("reserve_percent", reserve_percent)?;
             }
         }
@@ -214,7 +227,10 @@ impl TryFrom<FailoverSpec> for Failover {
         }
         spec.scope_ids.sort();
         spec.scope_ids.dedup();
-        spec.state = spec.state.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        spec.state = spec
+            .state
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
         Ok(Failover { spec })
     }
 }
@@ -290,6 +306,7 @@ impl Failover {
     #[must_use]
     pub fn involves(&self, server: &str) -> bool {
         let s = server.trim();
-        self.spec.primary_server.eq_ignore_ascii_case(s) || self.spec.partner_server.eq_ignore_ascii_case(s)
+        self.spec.primary_server.eq_ignore_ascii_case(s)
+            || self.spec.partner_server.eq_ignore_ascii_case(s)
     }
 }

@@ -11,12 +11,13 @@ use crate::client_id::ClientId;
 use crate::error::ModelError;
 use crate::scope::ScopeId;
 
-/// A lease's `AddressState` as Windows reports it.
+/// A lease's `AddressState` as Windows reports it (`Get-DhcpServerv4Lease`).
 ///
-/// Windows combines the basic state with failover sub-states (`…PendingPartnerAcknowledgement`
-/// style suffixes, e.g. `ActiveReservationPending…`) and DNS clean-up states
-/// (`…DnsRegistration`, `…Delete`). Known names parse case-insensitively; anything else is kept
-/// verbatim in `Other` so it round-trips. Serde: the Windows name as a string.
+/// The named variants are the six values Microsoft documents for the `DhcpServerv4Lease` class
+/// (`Offered`, `Active`, `Declined`, `Expired`, `ActiveReservation`, `InactiveReservation`).
+/// Anything else a server may report (for example failover or DNS clean-up sub-states on newer
+/// builds) is kept verbatim in `Other`, so it round-trips and is never mistaken for an active
+/// lease. Known names parse case-insensitively. Serde: the Windows name as a string.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum AddressState {
@@ -24,32 +25,14 @@ pub enum AddressState {
     Active,
     /// Offered to a client that has not yet requested it.
     Offered,
-    /// Declined by a client (address conflict detected).
+    /// Declined by a client (it found the address in use).
     Declined,
-    /// Lease expired, kept for the grace period.
+    /// Lease expired; kept for the grace period before deletion.
     Expired,
-    /// Expired; waiting for the DNS records to be removed before deletion.
-    ExpiredDnsDelete,
     /// A reservation currently in use by its client.
     ActiveReservation,
     /// A reservation not currently in use.
     InactiveReservation,
-    /// Released by the client, waiting for deletion.
-    Released,
-    /// Active, but the failover partner has not yet acknowledged the binding.
-    ActivePendingPartner,
-    /// Offered, pending partner acknowledgement.
-    OfferedPendingPartner,
-    /// Expired, pending partner acknowledgement.
-    ExpiredPendingPartner,
-    /// Released, pending partner acknowledgement.
-    ReleasedPendingPartner,
-    /// Declined, pending partner acknowledgement.
-    DeclinedPendingPartner,
-    /// Active reservation, pending partner acknowledgement.
-    ActiveReservationPendingPartner,
-    /// Inactive reservation, pending partner acknowledgement.
-    InactiveReservationPendingPartner,
     /// Any other state, verbatim.
     Other(String),
 }
@@ -59,23 +42,8 @@ const NAMES: &[(&str, AddressState)] = &[
     ("Offered", AddressState::Offered),
     ("Declined", AddressState::Declined),
     ("Expired", AddressState::Expired),
-    ("ExpiredDnsDelete", AddressState::ExpiredDnsDelete),
     ("ActiveReservation", AddressState::ActiveReservation),
     ("InactiveReservation", AddressState::InactiveReservation),
-    ("Released", AddressState::Released),
-    ("ActivePendingPartnerAcknowledgement", AddressState::ActivePendingPartner),
-    ("OfferedPendingPartnerAcknowledgement", AddressState::OfferedPendingPartner),
-    ("ExpiredPendingPartnerAcknowledgement", AddressState::ExpiredPendingPartner),
-    ("ReleasedPendingPartnerAcknowledgement", AddressState::ReleasedPendingPartner),
-    ("DeclinedPendingPartnerAcknowledgement", AddressState::DeclinedPendingPartner),
-    (
-        "ActiveReservationPendingPartnerAcknowledgement",
-        AddressState::ActiveReservationPendingPartner,
-    ),
-    (
-        "InactiveReservationPendingPartnerAcknowledgement",
-        AddressState::InactiveReservationPendingPartner,
-    ),
 ];
 
 impl AddressState {
@@ -91,28 +59,20 @@ impl AddressState {
             .map_or("", |(n, _)| n)
     }
 
-    /// `true` only when a client holds the address right now: `Active`, `ActiveReservation`
-    /// and their pending-partner forms. Offered, declined, expired, released and inactive
-    /// reservations are not active.
+    /// `true` only when a client holds the address right now: `Active` and
+    /// `ActiveReservation`. Offered, declined, expired, inactive reservations and unknown
+    /// states are not active.
     #[must_use]
     pub fn is_active(&self) -> bool {
-        matches!(
-            self,
-            AddressState::Active
-                | AddressState::ActiveReservation
-                | AddressState::ActivePendingPartner
-                | AddressState::ActiveReservationPendingPartner
-        )
+        matches!(self, AddressState::Active | AddressState::ActiveReservation)
     }
 
-    /// `true` for the reservation states (active or inactive, any sub-state).
+    /// `true` for `ActiveReservation` and `InactiveReservation`, and for an unknown state whose
+    /// name contains `Reservation` (a reservation in some sub-state is still a reservation).
     #[must_use]
     pub fn is_reservation(&self) -> bool {
         match self {
-            AddressState::ActiveReservation
-            | AddressState::InactiveReservation
-            | AddressState::ActiveReservationPendingPartner
-            | AddressState::InactiveReservationPendingPartner => true,
+            AddressState::ActiveReservation | AddressState::InactiveReservation => true,
             AddressState::Other(s) => s.to_ascii_lowercase().contains("reservation"),
             _ => false,
         }

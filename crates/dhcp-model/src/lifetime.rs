@@ -160,7 +160,7 @@ impl LeaseLifetime {
         }
         LifetimeUnit::LARGEST_FIRST
             .into_iter()
-            .find(|u| secs % u.seconds() == 0)
+            .find(|u| secs.is_multiple_of(u.seconds()))
             .map(|u| (secs / u.seconds(), u))
     }
 

@@ -16,7 +16,10 @@ use crate::error::ModelError;
 /// Serde shape: `{"start": "10.0.0.10", "end": "10.0.0.200"}`, validated on deserialisation.
 /// [`Display`](fmt::Display) / [`FromStr`] use `start-end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "crate::wire::IpRangeWire", into = "crate::wire::IpRangeWire")]
+#[serde(
+    try_from = "crate::wire::IpRangeWire",
+    into = "crate::wire::IpRangeWire"
+)]
 pub struct IpRange {
     start: IpAddr,
     end: IpAddr,

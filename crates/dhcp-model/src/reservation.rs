@@ -11,7 +11,9 @@ use crate::error::ModelError;
 use crate::scope::{Scope, ScopeId};
 
 /// Which protocols a reservation answers (Windows `Type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum ReservationType {
     /// DHCP only (the Windows default).
     #[default]

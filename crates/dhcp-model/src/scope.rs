@@ -67,7 +67,9 @@ impl<'de> Deserialize<'de> for ScopeId {
 }
 
 /// Whether the server hands out addresses from the scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub enum ScopeState {
     /// Serving leases (the default).
     #[default]
@@ -106,7 +108,10 @@ impl fmt::Display for ScopeState {
 /// Serde uses [`crate::wire::ScopeSourceWire`] `{"server": …, "failover": …}` and rejects both
 /// or neither being set, and blank names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "crate::wire::ScopeSourceWire", into = "crate::wire::ScopeSourceWire")]
+#[serde(
+    try_from = "crate::wire::ScopeSourceWire",
+    into = "crate::wire::ScopeSourceWire"
+)]
 pub enum ScopeSource {
     /// A standalone scope on the named server.
     Server(String),
@@ -240,7 +245,9 @@ impl TryFrom<ScopeSpec> for Scope {
     fn try_from(mut spec: ScopeSpec) -> Result<Self, Self::Error> {
         spec.name = spec.name.trim().to_owned();
         if spec.name.is_empty() {
-            return Err(ModelError::EmptyField { field: "scope name" });
+            return Err(ModelError::EmptyField {
+                field: "scope name",
+            });
         }
         let net = spec.prefix.network();
         if spec.prefix.ip() != net {
@@ -277,7 +284,10 @@ impl TryFrom<ScopeSpec> for Scope {
                 return Err(ModelError::OutOfBounds {
                     field: "scope range",
                     value: spec.range.to_string(),
-                    container: format!("the usable hosts of {} (network and broadcast excluded)", spec.prefix),
+                    container: format!(
+                        "the usable hosts of {} (network and broadcast excluded)",
+                        spec.prefix
+                    ),
                 });
             }
         }
@@ -335,7 +345,10 @@ impl TryFrom<ScopeSpec> for Scope {
                 });
             }
         }
-        spec.vrf = spec.vrf.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        spec.vrf = spec
+            .vrf
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
         Ok(Scope { spec })
     }
 }
@@ -428,7 +441,10 @@ impl Scope {
     /// The failover relationship name, if the scope is in one.
     #[must_use]
     pub fn failover_name(&self) -> Option<&str> {
-        self.spec.source.as_ref().and_then(ScopeSource::failover_name)
+        self.spec
+            .source
+            .as_ref()
+            .and_then(ScopeSource::failover_name)
     }
 
     /// Option values (never options 1, 3 or 51 of the default class).

@@ -94,7 +94,11 @@ pub struct ServerConnection {
 
 impl ServerConnection {
     /// A connection with the defaults (HTTPS on 443, TLS verified, standalone scopes synced).
-    pub fn new(name: impl Into<String>, host: impl Into<String>, token: Secret) -> Result<Self, ModelError> {
+    pub fn new(
+        name: impl Into<String>,
+        host: impl Into<String>,
+        token: Secret,
+    ) -> Result<Self, ModelError> {
         let c = ServerConnection {
             name: name.into().trim().to_owned(),
             host: host.into().trim().to_owned(),
@@ -112,7 +116,9 @@ impl ServerConnection {
     /// Checks: name not blank; host not blank, without scheme, path, whitespace or port; port not 0.
     pub fn validate(&self) -> Result<(), ModelError> {
         if self.name.trim().is_empty() {
-            return Err(ModelError::EmptyField { field: "server name" });
+            return Err(ModelError::EmptyField {
+                field: "server name",
+            });
         }
         let host = self.host.as_str();
         let bad = |reason| ModelError::InvalidHost {
@@ -128,7 +134,11 @@ impl ServerConnection {
         if host.contains(['/', '?', '#', '@']) || host.chars().any(char::is_whitespace) {
             return Err(bad("contains a path, query, user or whitespace"));
         }
-        let is_v6 = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::Ipv6Addr>().is_ok();
+        let is_v6 = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok();
         if !is_v6 && host.contains(':') {
             return Err(bad("contains a port; set `port` instead"));
         }

@@ -219,10 +219,14 @@ impl Settings {
     /// check this and then could not tell leases from reservations); protected tag not blank if set.
     pub fn validate(&self) -> Result<(), ModelError> {
         if self.lease_status.trim().is_empty() {
-            return Err(ModelError::EmptyField { field: "lease_status" });
+            return Err(ModelError::EmptyField {
+                field: "lease_status",
+            });
         }
         if self.reservation_status.trim().is_empty() {
-            return Err(ModelError::EmptyField { field: "reservation_status" });
+            return Err(ModelError::EmptyField {
+                field: "reservation_status",
+            });
         }
         if self.lease_status.trim() == self.reservation_status.trim() {
             return Err(ModelError::ConflictingSettings {
@@ -234,7 +238,9 @@ impl Settings {
         if let Some(tag) = &self.protected_tag
             && tag.trim().is_empty()
         {
-            return Err(ModelError::EmptyField { field: "protected_tag" });
+            return Err(ModelError::EmptyField {
+                field: "protected_tag",
+            });
         }
         Ok(())
     }

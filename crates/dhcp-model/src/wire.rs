@@ -230,7 +230,10 @@ impl TryFrom<SettingsWire> for Settings {
             sync_interval: w.sync_interval,
             sync_job_timeout: w.sync_job_timeout,
             queue: w.queue,
-            protected_tag: w.protected_tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
+            protected_tag: w
+                .protected_tag
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
             update_client_id_for_protected: w.update_client_id_for_protected,
             create_missing_prefixes: w.create_missing_prefixes,
             lease_status: w.lease_status.trim().to_owned(),

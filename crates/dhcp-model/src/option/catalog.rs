@@ -9,7 +9,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::OptionDataType;
 
 /// One predefined option as the Windows DHCP server defines it
-/// (`Get-DhcpServerv4OptionDefinition`, default option class).
+/// (`Get-DhcpServerv4OptionDefinition`, "DHCP Standard Options" vendor class).
+///
+/// The catalog holds the standard options a fresh Windows DHCP server predefines: codes 1–49,
+/// 51, 58, 59, 64–76 and 121. Options Windows manages itself (50, 53–57, 61, …) and
+/// site-added definitions (60 PXEClient, 119, 249, 252, …) are not in it: they are
+/// [`OptionCode::Unknown`] and need an explicit data type, which the PSU read gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionDefinition {
     /// Option code (RFC 2132 numbering).

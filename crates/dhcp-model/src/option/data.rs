@@ -63,7 +63,7 @@ impl OptionDataType {
             OptionDataType::Byte => "Byte",
             OptionDataType::Word | OptionDataType::WordList => "Word",
             OptionDataType::Dword => "DWord",
-            OptionDataType::DwordDword => "DWordDword",
+            OptionDataType::DwordDword => "DWordDWord",
             OptionDataType::IpAddress | OptionDataType::IpAddressList => "IPv4Address",
             OptionDataType::String => "String",
             OptionDataType::Binary => "BinaryData",
@@ -75,7 +75,10 @@ impl OptionDataType {
     /// The Windows `MultiValued` flag.
     #[must_use]
     pub const fn is_multi_valued(self) -> bool {
-        matches!(self, OptionDataType::IpAddressList | OptionDataType::WordList)
+        matches!(
+            self,
+            OptionDataType::IpAddressList | OptionDataType::WordList
+        )
     }
 
     /// The type for a Windows `Type` name and `MultiValued` flag. Case-insensitive; also accepts
@@ -196,12 +199,15 @@ fn parse_ip(t: OptionDataType, s: &str) -> Result<IpAddr, ModelError> {
 
 fn parse_bytes(t: OptionDataType, s: &str) -> Result<Vec<u8>, ModelError> {
     let v = s.trim();
-    let v = v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")).unwrap_or(v);
+    let v = v
+        .strip_prefix("0x")
+        .or_else(|| v.strip_prefix("0X"))
+        .unwrap_or(v);
     let digits: String = v
         .chars()
         .filter(|c| !matches!(c, '-' | ':' | ' ' | ','))
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(bad(t, s, "odd number of hex digits"));
     }
     (0..digits.len())
@@ -264,13 +270,20 @@ impl OptionData {
     /// Parses a JSON value: a string (text form), a number (numeric types), or an array of
     /// those — the shape PSU emits (`"value": ["10.0.0.1", "10.0.0.2"]`). An array for a scalar
     /// type must hold exactly one element; an array for a binary type is concatenated.
-    pub fn from_json(data_type: OptionDataType, value: &serde_json::Value) -> Result<Self, ModelError> {
+    pub fn from_json(
+        data_type: OptionDataType,
+        value: &serde_json::Value,
+    ) -> Result<Self, ModelError> {
         use serde_json::Value;
         let scalar_text = |v: &Value| -> Result<String, ModelError> {
             match v {
                 Value::String(s) => Ok(s.clone()),
                 Value::Number(n) => Ok(n.to_string()),
-                other => Err(bad(data_type, &other.to_string(), "expected a string or number")),
+                other => Err(bad(
+                    data_type,
+                    &other.to_string(),
+                    "expected a string or number",
+                )),
             }
         };
         match value {
@@ -279,17 +292,18 @@ impl OptionData {
                 match data_type {
                     OptionDataType::IpAddressList | OptionDataType::WordList => {
                         if parts.iter().any(|p| p.contains(',')) {
-                            return Err(bad(data_type, &value.to_string(), "element contains a comma"));
+                            return Err(bad(
+                                data_type,
+                                &value.to_string(),
+                                "element contains a comma",
+                            ));
                         }
                         OptionData::parse(data_type, &parts.join(","))
                     }
                     OptionDataType::Binary | OptionDataType::Encapsulated => {
                         let mut out = Vec::new();
                         for p in &parts {
-                            match OptionData::parse(data_type, p)? {
-                                OptionData::Binary(b) | OptionData::Encapsulated(b) => out.extend(b),
-                                _ => {}
-                            }
+                            out.extend(parse_bytes(data_type, p)?);
                         }
                         Ok(match data_type {
                             OptionDataType::Binary => OptionData::Binary(out),
@@ -298,7 +312,11 @@ impl OptionData {
                     }
                     _ => match parts.as_slice() {
                         [one] => OptionData::parse(data_type, one),
-                        _ => Err(bad(data_type, &value.to_string(), "expected exactly one value")),
+                        _ => Err(bad(
+                            data_type,
+                            &value.to_string(),
+                            "expected exactly one value",
+                        )),
                     },
                 }
             }

@@ -19,7 +19,10 @@ use crate::error::ModelError;
 /// `{"code": 6, "vendor_class": null, "user_class": null, "data_type": "IPv4Address[]", "value": "10.0.0.1, 10.0.0.2"}`;
 /// `data_type` may be omitted for predefined codes, `value` may also be a JSON array.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "crate::wire::OptionValueWire", into = "crate::wire::OptionValueWire")]
+#[serde(
+    try_from = "crate::wire::OptionValueWire",
+    into = "crate::wire::OptionValueWire"
+)]
 pub struct OptionValue {
     code: OptionCode,
     vendor_class: Option<String>,

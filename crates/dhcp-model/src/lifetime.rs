@@ -34,7 +34,9 @@ pub const INFINITE_LEASE_SECS: u64 = 0xFFFF_FFFF;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum LeaseLifetime {
-    /// A finite lease of this many seconds.
+    /// A finite lease of this many seconds. Values of [`INFINITE_LEASE_SECS`] and more cannot
+    /// be a finite DHCP lease; [`LeaseLifetime::from_secs`], [`LeaseLifetime::normalize`] and
+    /// serde turn them into `Unlimited`, so build lifetimes through those.
     Finite(u64),
     /// A lease that never expires (Windows "Unlimited").
     Unlimited,
@@ -122,6 +124,15 @@ impl LeaseLifetime {
             LeaseLifetime::Unlimited
         } else {
             LeaseLifetime::Finite(secs)
+        }
+    }
+
+    /// The canonical form: a `Finite` of [`INFINITE_LEASE_SECS`] or more becomes `Unlimited`.
+    #[must_use]
+    pub const fn normalize(self) -> Self {
+        match self {
+            LeaseLifetime::Finite(s) => LeaseLifetime::from_secs(s),
+            LeaseLifetime::Unlimited => LeaseLifetime::Unlimited,
         }
     }
 

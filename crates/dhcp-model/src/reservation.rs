@@ -72,9 +72,13 @@ pub struct Reservation {
 
 impl Reservation {
     /// Checks that the reservation fits `scope`: same scope id, and the address inside the
-    /// scope's prefix. (Windows allows reserving addresses outside the pool and inside exclusions.)
+    /// scope's prefix but not its IPv4 network or broadcast address. (Windows allows reserving
+    /// addresses outside the pool and inside exclusions, so those are accepted.)
     pub fn validate_in(&self, scope: &Scope) -> Result<(), ModelError> {
-        if self.scope_id != scope.id() || !scope.in_prefix(self.ip) {
+        if self.scope_id != scope.id()
+            || !scope.in_prefix(self.ip)
+            || crate::scope::is_v4_network_or_broadcast(&scope.prefix(), self.ip)
+        {
             return Err(ModelError::OutOfBounds {
                 field: "reservation",
                 value: self.ip.to_string(),

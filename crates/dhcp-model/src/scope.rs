@@ -119,6 +119,16 @@ pub enum ScopeSource {
     Failover(String),
 }
 
+impl fmt::Display for ScopeSource {
+    /// `server <name>` or `failover <name>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScopeSource::Server(n) => write!(f, "server {n}"),
+            ScopeSource::Failover(n) => write!(f, "failover {n}"),
+        }
+    }
+}
+
 impl ScopeSource {
     /// The failover relationship name, if the scope is in one.
     #[must_use]
@@ -217,6 +227,39 @@ pub struct ScopeSpec {
     pub exclusions: Vec<IpRange>,
 }
 
+impl ScopeSpec {
+    /// A spec with the id derived from `prefix` and defaults for everything else (no router,
+    /// one-day lease, active, no description, VRF, source, options or exclusions).
+    #[must_use]
+    pub fn new(name: impl Into<String>, prefix: IpNetwork, range: IpRange) -> Self {
+        ScopeSpec {
+            id: ScopeId(prefix.network()),
+            name: name.into(),
+            prefix,
+            range,
+            router: None,
+            lease_lifetime: LeaseLifetime::default(),
+            state: ScopeState::Active,
+            description: String::new(),
+            vrf: None,
+            source: None,
+            options: Vec::new(),
+            exclusions: Vec::new(),
+        }
+    }
+}
+
+/// `true` if `ip` is the network or broadcast address of an IPv4 prefix of length ≤ 30
+/// (addresses no client can hold).
+pub(crate) fn is_v4_network_or_broadcast(prefix: &IpNetwork, ip: IpAddr) -> bool {
+    match prefix {
+        IpNetwork::V4(v4) if v4.prefix() <= 30 => {
+            ip == IpAddr::V4(v4.network()) || ip == IpAddr::V4(v4.broadcast())
+        }
+        _ => false,
+    }
+}
+
 /// A validated DHCP scope.
 ///
 /// Rules checked by [`Scope::try_from`] (and by deserialisation):
@@ -231,6 +274,9 @@ pub struct ScopeSpec {
 ///   1 (mask, from `prefix`), 3 (router, from `router`) or 51 (lease time, from `lease_lifetime`)
 ///   in the default class — each fact has one home;
 /// * `exclusions` lie inside `range` and do not overlap; they are stored sorted.
+///
+/// Options are stored sorted by (code, vendor class, user class) and exclusions by address, so
+/// two scopes with the same content compare equal whatever order they were read in.
 ///
 /// Change a scope by `scope.to_spec()`, editing, and `Scope::try_from` again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,6 +370,8 @@ impl TryFrom<ScopeSpec> for Scope {
                 });
             }
         }
+        spec.options.sort_by(|a, b| a.key().cmp(&b.key()));
+        spec.lease_lifetime = spec.lease_lifetime.normalize();
         spec.exclusions.sort();
         for ex in &spec.exclusions {
             if !spec.range.contains_range(ex) {

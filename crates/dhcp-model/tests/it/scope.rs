@@ -255,3 +255,45 @@ fn scope_id_and_state_text() {
     );
     let _ = IpRange::single(ip("10.0.0.1"));
 }
+
+#[test]
+fn canonical_order_and_spec_new() {
+    let mut a = spec();
+    let mut b = spec();
+    b.options.reverse();
+    b.exclusions.reverse();
+    a.lease_lifetime = LeaseLifetime::Finite(u64::MAX);
+    b.lease_lifetime = LeaseLifetime::Unlimited;
+    assert_eq!(Scope::try_from(a).unwrap(), Scope::try_from(b).unwrap());
+
+    let s = Scope::try_from(ScopeSpec::new(
+        "lab",
+        "192.168.7.0/24".parse().unwrap(),
+        "192.168.7.100-192.168.7.199".parse().unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(s.id().to_string(), "192.168.7.0");
+    assert_eq!(s.lease_lifetime(), LeaseLifetime::ONE_DAY);
+    assert_eq!(s.source(), None);
+    assert_eq!(
+        ScopeSource::Server("dhcp01".into()).to_string(),
+        "server dhcp01"
+    );
+}
+
+#[test]
+fn reservation_on_network_or_broadcast_is_rejected() {
+    let s = Scope::try_from(spec()).unwrap();
+    let r = |ip: &str| windhcp_dhcp_model::Reservation {
+        scope_id: s.id(),
+        ip: ip.parse().unwrap(),
+        client_id: "aa-bb-cc-dd-ee-ff".parse().unwrap(),
+        name: None,
+        description: None,
+        kind: Default::default(),
+    };
+    assert!(r("10.20.0.0").validate_in(&s).is_err());
+    assert!(r("10.20.1.255").validate_in(&s).is_err());
+    assert!(r("10.20.1.254").validate_in(&s).is_ok());
+    assert!(r("10.20.0.1").validate_in(&s).is_ok());
+}

@@ -207,9 +207,12 @@ $DhcpApiHelpers = {
     }
 
     function Get-Field {
+        # The value of a body field, or $null. Arrays come back whole (the leading comma stops
+        # PowerShell from unrolling them), so a one-element JSON array stays an array.
         param($Object, [string]$Name)
         if (Test-Field $Object $Name) {
-            return $Object.PSObject.Properties[$Name].Value
+            $value = $Object.PSObject.Properties[$Name].Value
+            return , $value
         }
         return $null
     }
@@ -774,7 +777,7 @@ $DhcpApiHelpers = {
         if ($Patch -isnot [System.Management.Automation.PSCustomObject]) {
             throw (New-ApiException 400 "'options' must be an object.")
         }
-        foreach ($entry in @(Get-Field $Patch 'set')) {
+        foreach ($entry in (Get-Field $Patch 'set')) {
             if ($null -eq $entry) {
                 continue
             }
@@ -782,7 +785,7 @@ $DhcpApiHelpers = {
             Set-ScopeOptionValue -ScopeId $ScopeId -Code $code -Values (Get-Field $entry 'value')
         }
         if ($AllowRemove) {
-            foreach ($rawCode in @(Get-Field $Patch 'remove')) {
+            foreach ($rawCode in (Get-Field $Patch 'remove')) {
                 if ($null -eq $rawCode) {
                     continue
                 }
@@ -992,8 +995,8 @@ $DhcpApiHelpers = {
 function New-DhcpEndpointScript {
     # Builds an endpoint script from the shared helpers and the endpoint body. Both are constant
     # script text from this file; no request data is ever part of the compiled code.
-    param([Parameter(Mandatory)][scriptblock]$Body)
-    return [scriptblock]::Create($DhcpApiHelpers.ToString() + [System.Environment]::NewLine + $Body.ToString())
+    param([Parameter(Mandatory)][scriptblock]$EndpointBody)
+    return [scriptblock]::Create($DhcpApiHelpers.ToString() + [System.Environment]::NewLine + $EndpointBody.ToString())
 }
 
 # =============================================================================================
@@ -1274,7 +1277,8 @@ New-PSUEndpoint -Url '/api/dhcp/scopes/:scope_id' -Method 'PUT' -Authentication 
             Add-DhcpServerv4FailoverScope -Name $enrollInto -ScopeId $scopeId -ErrorAction Stop
         }
         $updated = Get-ScopeOrFail $scopeId
-        Send-Json -Status 200 -Data (ConvertTo-ApiScope -Scope $updated -IncludeRouter $true -Router (Get-ScopeRouter $scopeId) -FailoverName (Get-FailoverNameMap)[$scopeId])
+        $updatedFailover = (Get-FailoverNameMap)[$scopeId]
+        Send-Json -Status 200 -Data (ConvertTo-ApiScope -Scope $updated -IncludeRouter $true -Router (Get-ScopeRouter $scopeId) -FailoverName $updatedFailover)
     }
     catch {
         Send-Failure $_ 'Updating the scope'

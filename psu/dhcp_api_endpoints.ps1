@@ -715,8 +715,9 @@ $DhcpApiHelpers = {
 
     # ---------------------------------------------------------------- option writes
 
-    function Set-ScopeOptionValue {
-        param([string]$ScopeId, [int64]$Code, $Values, $VendorClass, $UserClass)
+    function ConvertTo-OptionValues {
+        # An option's value list as strings; 400 when empty or not made of strings/numbers.
+        param([int64]$Code, $Values)
         $text = [System.Collections.Generic.List[string]]::new()
         foreach ($item in @($Values)) {
             if ($null -eq $item -or ($item -isnot [string] -and $item -isnot [int] -and $item -isnot [long] -and $item -isnot [double] -and $item -isnot [decimal])) {
@@ -727,10 +728,16 @@ $DhcpApiHelpers = {
         if ($text.Count -eq 0) {
             throw (New-ApiException 400 ("Option {0}: 'value' must be a non-empty array." -f $Code))
         }
+        return , $text.ToArray()
+    }
+
+    function Set-ScopeOptionValue {
+        param([string]$ScopeId, [int64]$Code, $Values, $VendorClass, $UserClass)
+        $text = ConvertTo-OptionValues -Code $Code -Values $Values
         $optionArgs = @{
             ScopeId     = $ScopeId
             OptionId    = [uint32]$Code
-            Value       = $text.ToArray()
+            Value       = $text
             Force       = $true
             ErrorAction = 'Stop'
         }
@@ -770,7 +777,8 @@ $DhcpApiHelpers = {
 
     function Invoke-OptionsPatch {
         # Applies a ScopeOptionsPatch ({set:[{code,value}], remove:[code]}) to a scope.
-        param([string]$ScopeId, $Patch, [switch]$AllowRemove)
+        # -ValidateOnly checks the whole patch without touching the server.
+        param([string]$ScopeId, $Patch, [switch]$AllowRemove, [switch]$ValidateOnly)
         if ($null -eq $Patch) {
             return
         }
@@ -782,7 +790,12 @@ $DhcpApiHelpers = {
                 continue
             }
             $code = ConvertTo-IntegerValue (Get-Field $entry 'code') 'options.set.code' 1 254
-            Set-ScopeOptionValue -ScopeId $ScopeId -Code $code -Values (Get-Field $entry 'value')
+            if ($ValidateOnly) {
+                $null = ConvertTo-OptionValues -Code $code -Values (Get-Field $entry 'value')
+            }
+            else {
+                Set-ScopeOptionValue -ScopeId $ScopeId -Code $code -Values (Get-Field $entry 'value')
+            }
         }
         if ($AllowRemove) {
             foreach ($rawCode in (Get-Field $Patch 'remove')) {
@@ -790,7 +803,9 @@ $DhcpApiHelpers = {
                     continue
                 }
                 $code = ConvertTo-IntegerValue $rawCode 'options.remove' 1 254
-                Remove-ScopeOptionValue -ScopeId $ScopeId -Code $code -IgnoreMissing
+                if (-not $ValidateOnly) {
+                    Remove-ScopeOptionValue -ScopeId $ScopeId -Code $code -IgnoreMissing
+                }
             }
         }
     }
@@ -1135,6 +1150,7 @@ New-PSUEndpoint -Url '/api/dhcp/scopes' -Method 'POST' -Authentication -Role $Wr
                 throw (New-ApiException 404 ('Failover relationship {0} not found.' -f $enroll))
             }
         }
+        Invoke-OptionsPatch -ScopeId $scopeId -Patch (Get-Field $request 'options') -ValidateOnly
         if (Test-ScopeExists $scopeId) {
             throw (New-ApiException 409 ('Scope {0} already exists.' -f $scopeId))
         }
@@ -1263,6 +1279,7 @@ New-PSUEndpoint -Url '/api/dhcp/scopes/:scope_id' -Method 'PUT' -Authentication 
                 throw (New-ApiException 409 ('Scope {0} is already in failover relationship {1}.' -f $scopeId, $stillIn))
             }
         }
+        Invoke-OptionsPatch -ScopeId $scopeId -Patch (Get-Field $request 'options') -AllowRemove -ValidateOnly
         if ($attributeChange) {
             Set-DhcpServerv4Scope @setArgs
         }

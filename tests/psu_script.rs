@@ -63,15 +63,7 @@ fn position(node: Node<'_>) -> String {
 
 /// Every node of the tree, depth first (iterative, so deep trees cannot overflow the stack).
 fn all_nodes(tree: &Tree) -> Vec<Node<'_>> {
-    let mut found = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    while let Some(node) = stack.pop() {
-        found.push(node);
-        let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
-    }
-    found
+    nodes_under(tree.root_node())
 }
 
 fn short(snippet: &str) -> String {
@@ -113,8 +105,25 @@ struct Command<'t> {
 }
 
 fn commands<'t>(tree: &'t Tree, source: &str) -> Vec<Command<'t>> {
+    commands_under(tree.root_node(), source)
+}
+
+/// Every node under `root` (inclusive), depth first.
+fn nodes_under(root: Node<'_>) -> Vec<Node<'_>> {
     let mut found = Vec::new();
-    for node in all_nodes(tree) {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        found.push(node);
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    found
+}
+
+fn commands_under<'t>(root: Node<'t>, source: &str) -> Vec<Command<'t>> {
+    let mut found = Vec::new();
+    for node in nodes_under(root) {
         if node.kind() != "command" {
             continue;
         }
@@ -199,7 +208,10 @@ struct Endpoint {
     roles: Option<String>,
     authenticated: bool,
     at: String,
+    /// Lower-case variables read in the `-Endpoint` body (`$scope_id`, `$body`, ...).
     body_variables: BTreeSet<String>,
+    /// Commands called in the body, with their literal `-Status` argument if any.
+    body_commands: Vec<(String, Option<String>)>,
 }
 
 /// Endpoints of a script, plus findings about calls that are not statically readable.
@@ -232,15 +244,22 @@ fn endpoints(tree: &Tree, source: &str) -> (Vec<Endpoint>, Vec<String>) {
             .flatten()
             .map(|node| text(node, source).trim().to_string());
         let mut body_variables = BTreeSet::new();
+        let mut body_commands = Vec::new();
         match command.parameters.get("endpoint").copied().flatten() {
             Some(body) => {
-                let mut stack = vec![body];
-                while let Some(node) = stack.pop() {
+                for node in nodes_under(body) {
                     if node.kind() == "variable" {
                         body_variables.insert(text(node, source).to_ascii_lowercase());
                     }
-                    let mut cursor = node.walk();
-                    stack.extend(node.children(&mut cursor));
+                }
+                for inner in commands_under(body, source) {
+                    let status = inner
+                        .parameters
+                        .get("status")
+                        .copied()
+                        .flatten()
+                        .map(|node| text(node, source).trim().to_string());
+                    body_commands.push((inner.name, status));
                 }
             }
             None => problems.push(format!("New-PSUEndpoint at {at} has no -Endpoint")),
@@ -252,6 +271,7 @@ fn endpoints(tree: &Tree, source: &str) -> (Vec<Endpoint>, Vec<String>) {
             authenticated: command.parameters.contains_key("authentication"),
             at,
             body_variables,
+            body_commands,
         });
     }
     (found, problems)
@@ -544,6 +564,85 @@ fn assigned_strings(tree: &Tree, source: &str, name: &str) -> BTreeSet<String> {
     values
 }
 
+/// Per contract endpoint: every path/query parameter and (when the contract has a request body)
+/// `$Body` is read in the body, the success status is produced the way the contract says, and
+/// failures go through `Send-Failure`.
+fn contract_body_problems(script: &[Endpoint], contract: &serde_json::Value) -> Vec<String> {
+    let base = contract["base_path"].as_str().expect("contract base_path");
+    let mut problems = Vec::new();
+    for entry in contract["endpoints"]
+        .as_array()
+        .expect("contract endpoints")
+    {
+        let method = entry["method"]
+            .as_str()
+            .expect("method")
+            .to_ascii_uppercase();
+        let url = format!("{base}{}", entry["path"].as_str().expect("path"));
+        let Some(endpoint) = script.iter().find(|e| e.method == method && e.url == url) else {
+            continue; // reported by contract_mismatches
+        };
+        let id = format!("{method} {url} (at {})", endpoint.at);
+        let mut wanted: Vec<String> = ["path_params", "query"]
+            .iter()
+            .flat_map(|key| entry[*key].as_array().cloned().unwrap_or_default())
+            .map(|param| {
+                format!(
+                    "${}",
+                    param["name"]
+                        .as_str()
+                        .expect("param name")
+                        .to_ascii_lowercase()
+                )
+            })
+            .collect();
+        if !entry["request"].is_null() {
+            wanted.push("$body".to_string());
+        }
+        for variable in wanted {
+            if !endpoint.body_variables.contains(&variable) {
+                problems.push(format!("{id} never reads {variable}"));
+            }
+        }
+        let calls = |name: &str| {
+            endpoint
+                .body_commands
+                .iter()
+                .any(|(called, _)| called.eq_ignore_ascii_case(name))
+        };
+        match entry["success_status"].as_u64().expect("success_status") {
+            204 => {
+                if !calls("Send-NoContent") {
+                    problems.push(format!("{id} must answer 204 with Send-NoContent"));
+                }
+            }
+            status => {
+                let literal = status.to_string();
+                let sends = endpoint.body_commands.iter().any(|(called, given)| {
+                    called.eq_ignore_ascii_case("Send-Json") && given.as_deref() == Some(&literal)
+                });
+                if !sends {
+                    problems.push(format!("{id} never calls Send-Json -Status {literal}"));
+                }
+                if calls("Send-NoContent") {
+                    problems.push(format!("{id} answers 204 but the contract says {literal}"));
+                }
+            }
+        }
+        let statuses = entry["statuses"].as_array().expect("statuses");
+        let can_fail = statuses
+            .iter()
+            .filter_map(serde_json::Value::as_u64)
+            .any(|s| s >= 400 && s != 401 && s != 403);
+        if can_fail && !calls("Send-Failure") {
+            problems.push(format!(
+                "{id} has error statuses but never calls Send-Failure"
+            ));
+        }
+    }
+    problems
+}
+
 fn assert_none(what: &str, problems: &[String]) {
     assert!(
         problems.is_empty(),
@@ -584,6 +683,18 @@ fn script_endpoints_are_exactly_the_contract_endpoints() {
     assert_none(
         "script vs contract.json",
         &contract_mismatches(&found, &contract),
+    );
+}
+
+#[test]
+fn script_bodies_read_their_parameters_and_answer_contract_statuses() {
+    let source = read_script();
+    let tree = parse(&source);
+    let (found, _) = endpoints(&tree, &source);
+    assert!(!found.is_empty(), "no endpoints found");
+    assert_none(
+        "endpoint bodies vs contract.json",
+        &contract_body_problems(&found, &read_contract()),
     );
 }
 
@@ -857,4 +968,59 @@ New-PSUEndpoint -Url '/api/dhcp/x' -Method 'GET' -Endpoint { New-PSUApiResponse 
     let problems = ad_hoc_response_problems(&tree, snippet);
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("at 3:"), "{problems:?}");
+}
+
+#[test]
+fn body_check_reports_unread_parameters_and_wrong_statuses() {
+    let contract = serde_json::json!({
+        "base_path": "/api/dhcp",
+        "endpoints": [
+            {"method": "GET", "path": "/scopes/:scope_id", "request": null,
+             "path_params": [{"name": "scope_id"}], "query": [{"name": "include_router"}],
+             "success_status": 200, "statuses": [200, 404]},
+            {"method": "POST", "path": "/scopes", "request": "ScopeCreate",
+             "path_params": [], "query": [], "success_status": 201, "statuses": [201, 400]},
+            {"method": "DELETE", "path": "/scopes/:scope_id", "request": null,
+             "path_params": [{"name": "scope_id"}], "query": [],
+             "success_status": 204, "statuses": [204, 404]}
+        ]
+    });
+    let snippet = "\
+New-PSUEndpoint -Url '/api/dhcp/scopes/:scope_id' -Method 'GET' -Endpoint { Send-Json -Status 200 -Data $scopeid }
+New-PSUEndpoint -Url '/api/dhcp/scopes' -Method 'POST' -Endpoint { try { $r = $Body; Send-Json -Status 200 -Data $r } catch { Send-Failure $_ 'x' } }
+New-PSUEndpoint -Url '/api/dhcp/scopes/:scope_id' -Method 'DELETE' -Endpoint { try { $null = $scope_id; Send-NoContent } catch { Send-Failure $_ 'y' } }
+";
+    let tree = parse(snippet);
+    let (found, _) = endpoints(&tree, snippet);
+    assert_eq!(found.len(), 3);
+    let problems = contract_body_problems(&found, &contract);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("GET") && p.contains("never reads $scope_id")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("GET") && p.contains("never reads $include_router")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("GET") && p.contains("never calls Send-Failure")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("POST") && p.contains("Send-Json -Status 201")),
+        "{problems:?}"
+    );
+    assert!(
+        !problems.iter().any(|p| p.contains("DELETE")),
+        "{problems:?}"
+    );
+    assert_eq!(problems.len(), 4, "{problems:?}");
 }

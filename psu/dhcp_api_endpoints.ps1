@@ -157,11 +157,17 @@ $DhcpApiHelpers = {
 
     function Send-Failure {
         # Answers an error record with its mapped status; Windows failures name the action.
-        param($ErrorRecord, [string]$Action)
+        # -NoNotFound: for whole-server reads, where nothing was addressed by the caller, a
+        # 'not found' means a scope vanished mid-read: answer a retryable 500 instead of 404.
+        param($ErrorRecord, [string]$Action, [switch]$NoNotFound)
         $resolved = Resolve-ApiError $ErrorRecord
         $message = $resolved.Message
         if ($resolved.Windows) {
             $message = '{0} failed: {1}' -f $Action, $resolved.Message
+        }
+        if ($NoNotFound -and $resolved.Status -eq 404) {
+            $resolved.Status = 500
+            $message = '{0} failed: the server changed during the read ({1}); retry.' -f $Action, $resolved.Message
         }
         if ($resolved.Status -ge 500) {
             Write-Warning $message
@@ -1069,7 +1075,7 @@ New-PSUEndpoint -Url '/api/dhcp/scopes' -Method 'GET' -Authentication -Role $Rea
         Send-Json -Status 200 -Data $result.ToArray()
     }
     catch {
-        Send-Failure $_ 'Listing scopes'
+        Send-Failure $_ 'Listing scopes' -NoNotFound
     }
 })
 
@@ -1412,7 +1418,7 @@ New-PSUEndpoint -Url '/api/dhcp/leases' -Method 'GET' -Authentication -Role $Rea
         Send-Json -Status 200 -Data $flat.ToArray()
     }
     catch {
-        Send-Failure $_ 'Listing leases'
+        Send-Failure $_ 'Listing leases' -NoNotFound:($null -eq $filterScope)
     }
 })
 
@@ -1467,7 +1473,7 @@ New-PSUEndpoint -Url '/api/dhcp/reservations' -Method 'GET' -Authentication -Rol
         Send-Json -Status 200 -Data $flat.ToArray()
     }
     catch {
-        Send-Failure $_ 'Listing reservations'
+        Send-Failure $_ 'Listing reservations' -NoNotFound:($null -eq $filterScope)
     }
 })
 
@@ -1595,7 +1601,7 @@ New-PSUEndpoint -Url '/api/dhcp/failover' -Method 'GET' -Authentication -Role $R
         Send-Json -Status 200 -Data $result.ToArray()
     }
     catch {
-        Send-Failure $_ 'Listing failover relationships'
+        Send-Failure $_ 'Listing failover relationships' -NoNotFound
     }
 })
 
@@ -1817,7 +1823,7 @@ New-PSUEndpoint -Url '/api/dhcp/options/server' -Method 'GET' -Authentication -R
         Send-Json -Status 200 -Data $result.ToArray()
     }
     catch {
-        Send-Failure $_ 'Listing server options'
+        Send-Failure $_ 'Listing server options' -NoNotFound
     }
 })
 
@@ -1835,7 +1841,7 @@ New-PSUEndpoint -Url '/api/dhcp/options' -Method 'GET' -Authentication -Role $Re
         Send-Json -Status 200 -Data $byScope
     }
     catch {
-        Send-Failure $_ 'Listing scope options'
+        Send-Failure $_ 'Listing scope options' -NoNotFound
     }
 })
 
@@ -1948,7 +1954,7 @@ New-PSUEndpoint -Url '/api/dhcp/exclusions' -Method 'GET' -Authentication -Role 
         Send-Json -Status 200 -Data $result.ToArray()
     }
     catch {
-        Send-Failure $_ 'Listing exclusions'
+        Send-Failure $_ 'Listing exclusions' -NoNotFound:($grouped -eq $true)
     }
 })
 

@@ -48,6 +48,18 @@ pub enum Skipped {
         /// Address.
         address: Ipv4Addr,
     },
+    /// The IP has a status the sync does not manage (neither lease nor reservation status); the
+    /// sync leaves it alone instead of overwriting a human's choice.
+    ForeignStatus {
+        /// The server.
+        server: ServerName,
+        /// NetBox id.
+        ip_id: ObjectId,
+        /// Address.
+        address: Ipv4Addr,
+        /// Its status.
+        status: String,
+    },
     /// A reservation-status IP without client id is not pushed.
     ReservationWithoutClientId {
         /// The server.

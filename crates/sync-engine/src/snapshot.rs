@@ -512,7 +512,7 @@ pub struct ServerFailover {
     pub mode: String,
     /// Scope ids in the relationship.
     #[serde(default)]
-    pub scope_ids: Vec<Ipv4Addr>,
+    pub scope_ids: BTreeSet<Ipv4Addr>,
 }
 
 /// A scope-level option value as the server reports it.

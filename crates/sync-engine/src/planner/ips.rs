@@ -1,0 +1,792 @@
+//! IP address sync for one scope: upserts from reservations and leases, stale cleanup, lease
+//! info, and reservation push. See the crate documentation ("Rules") for the tables.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ipnetwork::Ipv4Network;
+
+use super::Out;
+use super::index::{IpIndex, Slot};
+use super::phase;
+use super::text::{
+    DnsName, canonical_client_id, classify_dns_name, equals_lowercased, same_client_id,
+};
+use crate::plan::{Action, ActionContext, IpFields, IpRef, PlannedAction, Reason};
+use crate::report::{Conflict, Skipped};
+use crate::snapshot::{
+    AddressRange, IpamAddress, LeaseInfo, ObjectId, ServerLease, ServerReservation, SyncSettings,
+};
+
+/// Everything the IP sync of one scope needs.
+#[derive(Debug)]
+pub(crate) struct ScopeIps<'a> {
+    /// The server whose reads are used (the writer, or a partner standing in for reads).
+    pub(crate) server: &'a str,
+    /// The scope's network.
+    pub(crate) network: Ipv4Network,
+    /// VRF of the scope's prefix.
+    pub(crate) vrf: Option<ObjectId>,
+    /// Prefix length for new IPs.
+    pub(crate) prefix_len: u8,
+    /// Exclusion ranges (for reporting leases inside them).
+    pub(crate) exclusions: &'a [AddressRange],
+    /// Addresses whose NetBox IPs are cleanup candidates.
+    pub(crate) domain: AddressRange,
+    /// Whether server writes may be planned (false while a partner stands in).
+    pub(crate) writer: bool,
+    /// Whether NetBox IPs are created/updated/deleted (the "sync IP addresses" setting).
+    pub(crate) sync_ips: bool,
+    /// Leases read (any order).
+    pub(crate) leases: &'a [ServerLease],
+    /// Reservations read (any order).
+    pub(crate) reservations: &'a [ServerReservation],
+}
+
+/// Counters the caller needs for the budget and the report.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IpCounts {
+    /// Cleanup candidates (lease/reservation status IPs in the domain).
+    pub(crate) candidates: u32,
+    /// Active leases considered.
+    pub(crate) leases: u64,
+    /// Reservations considered.
+    pub(crate) reservations: u64,
+    /// NetBox IPs considered.
+    pub(crate) ips: u64,
+}
+
+/// A NetBox reserved IP that should exist as a reservation on the server.
+struct Wanted<'a> {
+    address: Ipv4Addr,
+    client_id: String,
+    name: &'a str,
+}
+
+fn sorted_by_ip<T, F>(items: &[T], ip: F, keep: impl Fn(&T) -> bool) -> Vec<&T>
+where
+    T: Ord,
+    F: Fn(&T) -> Ipv4Addr,
+{
+    let mut v: Vec<&T> = items.iter().filter(|x| keep(x)).collect();
+    v.sort_unstable_by(|a, b| ip(a).cmp(&ip(b)).then_with(|| a.cmp(b)));
+    // Keep the greatest entry per address (deterministic whatever the input order).
+    let mut out: Vec<&T> = Vec::with_capacity(v.len());
+    for item in v {
+        match out.last_mut() {
+            Some(last) if ip(last) == ip(item) => *last = item,
+            _ => out.push(item),
+        }
+    }
+    out
+}
+
+fn ctx(s: &ScopeIps<'_>) -> ActionContext {
+    ActionContext {
+        server: s.server.to_owned(),
+        scope: Some(s.network),
+        vrf: s.vrf,
+    }
+}
+
+fn fields(ip: &IpamAddress) -> IpFields {
+    IpFields {
+        status: ip.status.clone(),
+        dns_name: ip.dns_name.clone(),
+        dhcp_client_id: ip.dhcp_client_id.clone(),
+    }
+}
+
+fn client_is_empty(ip: &IpamAddress) -> bool {
+    ip.dhcp_client_id
+        .as_deref()
+        .is_none_or(|c| c.trim().is_empty())
+}
+
+fn has_tag(ip: &IpamAddress, tag: Option<&str>) -> bool {
+    tag.is_some_and(|t| ip.tags.contains(t))
+}
+
+/// The planner's state for one scope's IP sync.
+struct Run<'a, 'o> {
+    s: &'a ScopeIps<'a>,
+    settings: &'a SyncSettings,
+    lease_info: &'a BTreeMap<ObjectId, LeaseInfo>,
+    out: &'o mut Out,
+    context: ActionContext,
+    cleanup: bool,
+    /// NetBox reserved IPs wanted on the server, by canonical client id (first address wins).
+    wanted_by_client: BTreeMap<String, Ipv4Addr>,
+}
+
+impl Run<'_, '_> {
+    fn push(&mut self, phase: u8, reason: Reason, action: Action) {
+        self.out.actions.push((
+            phase,
+            PlannedAction {
+                context: self.context.clone(),
+                reason,
+                action,
+            },
+        ));
+    }
+
+    /// Canonical client id from the server, reporting an unparsable one.
+    fn server_client_id(&mut self, address: Ipv4Addr, raw: &str) -> Option<String> {
+        let c = canonical_client_id(raw);
+        if c.is_none() && !raw.trim().is_empty() {
+            self.out.report.conflicts.push(Conflict::InvalidClientId {
+                server: self.s.server.to_owned(),
+                address,
+                value: raw.to_owned(),
+            });
+        }
+        c
+    }
+
+    /// The dns_name the server's name asks for: `Some(lowercased)` to write, `None` to keep.
+    fn wanted_dns(&mut self, address: Ipv4Addr, raw: &str, current: &str) -> Option<String> {
+        match classify_dns_name(raw) {
+            DnsName::Empty => None,
+            DnsName::Invalid => {
+                self.out.report.conflicts.push(Conflict::InvalidDnsName {
+                    server: self.s.server.to_owned(),
+                    address,
+                    name: raw.to_owned(),
+                });
+                None
+            }
+            DnsName::Valid(name) => {
+                if equals_lowercased(current, name) {
+                    None
+                } else {
+                    Some(name.to_ascii_lowercase())
+                }
+            }
+        }
+    }
+
+    /// Plan the lease-info row of an existing IP if it differs.
+    fn lease_info(
+        &mut self,
+        ip: &IpamAddress,
+        hostname: &str,
+        active: bool,
+        expires: Option<&str>,
+    ) {
+        let same = self.lease_info.get(&ip.id).is_some_and(|li| {
+            li.hostname == hostname && li.active == active && li.expires.as_deref() == expires
+        });
+        if !same {
+            self.push(
+                phase::LEASE_INFO,
+                if active {
+                    Reason::LeaseMetadata
+                } else {
+                    Reason::LeaseNoLongerActive
+                },
+                Action::UpsertLeaseInfo {
+                    ip: IpRef::Existing(ip.id),
+                    hostname: hostname.to_owned(),
+                    active,
+                    expires: expires.map(str::to_owned),
+                },
+            );
+        }
+    }
+
+    /// Mark a managed IP's lease info inactive when nothing on the server backs it any more.
+    fn lease_info_inactive(&mut self, ip: &IpamAddress) {
+        if let Some(li) = self.lease_info.get(&ip.id)
+            && (li.active || li.expires.is_some())
+        {
+            let hostname = li.hostname.clone();
+            self.push(
+                phase::LEASE_INFO,
+                Reason::LeaseNoLongerActive,
+                Action::UpsertLeaseInfo {
+                    ip: IpRef::Existing(ip.id),
+                    hostname,
+                    active: false,
+                    expires: None,
+                },
+            );
+        }
+    }
+
+    fn create(
+        &mut self,
+        address: Ipv4Addr,
+        reason: Reason,
+        after: IpFields,
+        li: (&str, bool, Option<&str>),
+    ) {
+        let Ok(net) = Ipv4Network::new(address, self.s.prefix_len) else {
+            return;
+        };
+        self.push(
+            phase::IP,
+            reason,
+            Action::CreateIp {
+                address: net,
+                vrf: self.s.vrf,
+                after,
+            },
+        );
+        self.push(
+            phase::LEASE_INFO,
+            Reason::LeaseMetadata,
+            Action::UpsertLeaseInfo {
+                ip: IpRef::New {
+                    address: net,
+                    vrf: self.s.vrf,
+                },
+                hostname: li.0.to_owned(),
+                active: li.1,
+                expires: li.2.map(str::to_owned),
+            },
+        );
+    }
+
+    fn update(&mut self, ip: &IpamAddress, reason: Reason, after: IpFields, downgrade: bool) {
+        let before = fields(ip);
+        if before == after {
+            return;
+        }
+        let action = if downgrade {
+            Action::DowngradeIp {
+                id: ip.id,
+                address: ip.address,
+                etag: ip.etag.clone(),
+                before,
+                after,
+            }
+        } else {
+            Action::UpdateIp {
+                id: ip.id,
+                address: ip.address,
+                etag: ip.etag.clone(),
+                before,
+                after,
+            }
+        };
+        self.push(phase::IP, reason, action);
+    }
+
+    fn skip_protected(&mut self, ip: &IpamAddress, address: Ipv4Addr) {
+        self.out.report.skipped.push(Skipped::ProtectedIp {
+            server: self.s.server.to_owned(),
+            ip_id: ip.id,
+            address,
+        });
+    }
+
+    fn skip_foreign(&mut self, ip: &IpamAddress, address: Ipv4Addr) {
+        self.out.report.skipped.push(Skipped::ForeignStatus {
+            server: self.s.server.to_owned(),
+            ip_id: ip.id,
+            address,
+            status: ip.status.clone(),
+        });
+    }
+
+    /// A server reservation at `address` (with perhaps an active lease too).
+    fn reservation(
+        &mut self,
+        address: Ipv4Addr,
+        existing: Option<&IpamAddress>,
+        r: &ServerReservation,
+        lease: Option<&ServerLease>,
+    ) {
+        let st = self.settings;
+        let (li_host, li_active, li_exp) = match lease {
+            Some(l) => (l.hostname.as_str(), true, l.expires.as_deref()),
+            None => (r.name.as_str(), false, None),
+        };
+        let Some(ip) = existing else {
+            if st.push_reservations {
+                // NetBox wins: a reservation whose client id NetBox reserves elsewhere is stale.
+                if let Some(c) = canonical_client_id(&r.client_id)
+                    && let Some(&other) = self.wanted_by_client.get(&c)
+                    && other != address
+                {
+                    if self.s.writer {
+                        self.push(
+                            phase::SERVER_DELETE,
+                            Reason::ReservationNotInNetBox,
+                            Action::DeleteReservation {
+                                network: self.s.network,
+                                ip: address,
+                                client_id: r.client_id.clone(),
+                            },
+                        );
+                    }
+                    return;
+                }
+            }
+            let client = self.server_client_id(address, &r.client_id);
+            let dns = self.wanted_dns(address, &r.name, "").unwrap_or_default();
+            self.create(
+                address,
+                Reason::ServerReservation,
+                IpFields {
+                    status: st.reservation_status.clone(),
+                    dns_name: dns,
+                    dhcp_client_id: client,
+                },
+                (li_host, li_active, li_exp),
+            );
+            return;
+        };
+        let managed = self.lease_info.contains_key(&ip.id);
+        if has_tag(ip, st.protect_tag.as_deref()) {
+            self.skip_protected(ip, address);
+            self.lease_info(ip, li_host, li_active, li_exp);
+            return;
+        }
+        if ip.status == st.reservation_status {
+            if client_is_empty(ip) {
+                // Pre-staged: fill the client id only; status and dns_name stay.
+                if let Some(c) = self.server_client_id(address, &r.client_id) {
+                    let mut after = fields(ip);
+                    after.dhcp_client_id = Some(c);
+                    self.update(ip, Reason::PrestagedClientIdFill, after, false);
+                }
+                if managed {
+                    self.lease_info(ip, li_host, li_active, li_exp);
+                }
+                return;
+            }
+            if st.push_reservations {
+                // NetBox wins: the server reservation is corrected by the push pass.
+                if managed {
+                    self.lease_info(ip, li_host, li_active, li_exp);
+                }
+                return;
+            }
+        } else if ip.status != st.lease_status {
+            self.skip_foreign(ip, address);
+            if managed {
+                self.lease_info(ip, li_host, li_active, li_exp);
+            }
+            return;
+        }
+        // Lease-status IP, or sync-owned reserved IP with push off: the reservation wins.
+        let mut after = fields(ip);
+        after.status.clone_from(&st.reservation_status);
+        if let Some(dns) = self.wanted_dns(address, &r.name, &ip.dns_name) {
+            after.dns_name = dns;
+        }
+        let stored = ip.dhcp_client_id.as_deref().unwrap_or("");
+        if !same_client_id(stored, &r.client_id)
+            && let Some(c) = self.server_client_id(address, &r.client_id)
+        {
+            after.dhcp_client_id = Some(c);
+        }
+        self.update(ip, Reason::ServerReservation, after, false);
+        self.lease_info(ip, li_host, li_active, li_exp);
+    }
+
+    /// An active lease at `address` without a server reservation.
+    fn lease(&mut self, address: Ipv4Addr, existing: Option<&IpamAddress>, l: &ServerLease) {
+        let st = self.settings;
+        let exp = l.expires.as_deref();
+        let Some(ip) = existing else {
+            let client = self.server_client_id(address, &l.client_id);
+            let dns = self
+                .wanted_dns(address, &l.hostname, "")
+                .unwrap_or_default();
+            self.create(
+                address,
+                Reason::ActiveLease,
+                IpFields {
+                    status: st.lease_status.clone(),
+                    dns_name: dns,
+                    dhcp_client_id: client,
+                },
+                (&l.hostname, true, exp),
+            );
+            return;
+        };
+        let managed = self.lease_info.contains_key(&ip.id);
+        let stored = ip.dhcp_client_id.as_deref().unwrap_or("");
+        if has_tag(ip, st.protect_tag.as_deref()) {
+            self.skip_protected(ip, address);
+            if st.update_client_id_for_protected
+                && !same_client_id(stored, &l.client_id)
+                && let Some(c) = self.server_client_id(address, &l.client_id)
+            {
+                let mut after = fields(ip);
+                after.dhcp_client_id = Some(c);
+                self.update(ip, Reason::ProtectedClientIdUpdate, after, false);
+            }
+            self.lease_info(ip, &l.hostname, true, exp);
+            return;
+        }
+        if ip.status == st.reservation_status {
+            if client_is_empty(ip) {
+                if let Some(c) = self.server_client_id(address, &l.client_id) {
+                    let mut after = fields(ip);
+                    after.dhcp_client_id = Some(c);
+                    self.update(ip, Reason::PrestagedClientIdFill, after, false);
+                }
+                if managed {
+                    self.lease_info(ip, &l.hostname, true, exp);
+                }
+                return;
+            }
+            if st.push_reservations || !managed {
+                // Kept: NetBox is the source of reservations, or the reserved IP is manual.
+                if managed {
+                    self.lease_info(ip, &l.hostname, true, exp);
+                }
+                return;
+            }
+            if !self.cleanup {
+                self.lease_info(ip, &l.hostname, true, exp);
+                return;
+            }
+            // Sync-created reserved IP whose reservation is gone but whose lease remains.
+            let mut after = fields(ip);
+            after.status.clone_from(&st.lease_status);
+            if let Some(dns) = self.wanted_dns(address, &l.hostname, &ip.dns_name) {
+                after.dns_name = dns;
+            }
+            if !same_client_id(stored, &l.client_id)
+                && let Some(c) = self.server_client_id(address, &l.client_id)
+            {
+                after.dhcp_client_id = Some(c);
+            }
+            self.update(ip, Reason::ReservationGoneLeaseRemains, after, true);
+            self.lease_info(ip, &l.hostname, true, exp);
+            return;
+        }
+        if ip.status != st.lease_status {
+            self.skip_foreign(ip, address);
+            if managed {
+                self.lease_info(ip, &l.hostname, true, exp);
+            }
+            return;
+        }
+        let mut after = fields(ip);
+        if let Some(dns) = self.wanted_dns(address, &l.hostname, &ip.dns_name) {
+            after.dns_name = dns;
+        }
+        if !same_client_id(stored, &l.client_id)
+            && let Some(c) = self.server_client_id(address, &l.client_id)
+        {
+            after.dhcp_client_id = Some(c);
+        }
+        self.update(ip, Reason::ActiveLease, after, false);
+        self.lease_info(ip, &l.hostname, true, exp);
+    }
+
+    /// A NetBox IP in the cleanup domain with neither reservation nor active lease.
+    fn stale(&mut self, ip: &IpamAddress) {
+        let st = self.settings;
+        let managed = self.lease_info.contains_key(&ip.id);
+        let keep = if has_tag(ip, st.protect_tag.as_deref()) {
+            true
+        } else if ip.status == st.reservation_status {
+            client_is_empty(ip) || st.push_reservations || !managed
+        } else if ip.status == st.lease_status {
+            false
+        } else {
+            return;
+        };
+        if keep || !self.cleanup {
+            if managed {
+                self.lease_info_inactive(ip);
+            }
+            return;
+        }
+        let reason = if ip.status == st.reservation_status {
+            Reason::ReservationAndLeaseGone
+        } else {
+            Reason::LeaseExpiredOrGone
+        };
+        self.push(
+            phase::IP,
+            reason,
+            Action::DeleteIp {
+                id: ip.id,
+                address: ip.address,
+                etag: ip.etag.clone(),
+                before: fields(ip),
+            },
+        );
+    }
+}
+
+/// Plan the IP sync of one scope. `cleanup` is false when the reads look suspicious; then no
+/// deletion or downgrade is planned.
+pub(crate) fn plan_scope_ips(
+    s: &ScopeIps<'_>,
+    settings: &SyncSettings,
+    index: &IpIndex<'_>,
+    lease_info: &BTreeMap<ObjectId, LeaseInfo>,
+    cleanup: bool,
+    out: &mut Out,
+) -> IpCounts {
+    let mut counts = IpCounts::default();
+    let net_first = s.network.network();
+    let net_last = s.network.broadcast();
+    let in_net = |ip: Ipv4Addr| net_first <= ip && ip <= net_last;
+
+    let reservations = sorted_by_ip(s.reservations, |r| r.ip, |_| true);
+    let leases = sorted_by_ip(s.leases, |l| l.ip, |l| l.state.is_active());
+    counts.leases = leases.len() as u64;
+    counts.reservations = reservations.len() as u64;
+
+    // NetBox reserved IPs with a client id, before this run's changes (first address wins).
+    let mut wanted_by_client: BTreeMap<String, Ipv4Addr> = BTreeMap::new();
+    if settings.push_reservations {
+        for (addr, slot) in index.range(s.vrf, net_first, net_last) {
+            if let Slot::One(ip) = slot
+                && ip.status == settings.reservation_status
+                && let Some(c) = ip.dhcp_client_id.as_deref().and_then(canonical_client_id)
+            {
+                wanted_by_client.entry(c).or_insert(Ipv4Addr::from(addr));
+            }
+        }
+    }
+
+    let mut run = Run {
+        s,
+        settings,
+        lease_info,
+        out,
+        context: ctx(s),
+        cleanup,
+        wanted_by_client,
+    };
+
+    // Reservations and leases outside the scope's network are reported and ignored.
+    let mut res_iter = reservations
+        .into_iter()
+        .filter(|r| {
+            let ok = in_net(r.ip);
+            if !ok {
+                run.out
+                    .report
+                    .conflicts
+                    .push(Conflict::ReservationOutsideScope {
+                        server: s.server.to_owned(),
+                        network: s.network,
+                        address: r.ip,
+                    });
+            }
+            ok
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .peekable();
+    let mut lease_iter = leases.into_iter().filter(|l| in_net(l.ip)).peekable();
+    let mut slot_iter = index.range(s.vrf, net_first, net_last).peekable();
+
+    // Reserved IPs (after this run) to push to the server.
+    let mut wanted: Vec<Wanted<'_>> = Vec::new();
+
+    loop {
+        let next_r = res_iter.peek().map(|r| u32::from(r.ip));
+        let next_l = lease_iter.peek().map(|l| u32::from(l.ip));
+        let next_s = slot_iter.peek().map(|(a, _)| *a);
+        let Some(addr) = [next_r, next_l, next_s].into_iter().flatten().min() else {
+            break;
+        };
+        let r = if next_r == Some(addr) {
+            res_iter.next()
+        } else {
+            None
+        };
+        let l = if next_l == Some(addr) {
+            lease_iter.next()
+        } else {
+            None
+        };
+        let slot = if next_s == Some(addr) {
+            slot_iter.next().map(|(_, s)| s)
+        } else {
+            None
+        };
+        let address = Ipv4Addr::from(addr);
+        if l.is_some() && s.exclusions.iter().any(|e| e.contains(address)) {
+            run.out.report.conflicts.push(Conflict::LeaseInExclusion {
+                server: s.server.to_owned(),
+                network: s.network,
+                address,
+            });
+        }
+        let existing = match slot {
+            Some(Slot::Many(_)) => {
+                let ids = slot.map(|s| s.ids()).unwrap_or_default();
+                run.out.report.conflicts.push(Conflict::DuplicateIpObjects {
+                    vrf: s.vrf,
+                    address,
+                    ids,
+                });
+                continue;
+            }
+            Some(Slot::One(ip)) => Some(ip),
+            None => None,
+        };
+        if let Some(ip) = existing {
+            counts.ips += 1;
+            if s.domain.contains(address)
+                && (ip.status == settings.lease_status || ip.status == settings.reservation_status)
+            {
+                counts.candidates += 1;
+            }
+        }
+        match (r, l, existing) {
+            _ if !s.sync_ips => {}
+            (Some(r), l, existing) => run.reservation(address, existing, r, l),
+            (None, Some(l), existing) => run.lease(address, existing, l),
+            (None, None, Some(ip)) => {
+                if s.domain.contains(address) {
+                    run.stale(ip);
+                }
+            }
+            (None, None, None) => {}
+        }
+        if settings.push_reservations && s.writer {
+            collect_wanted(&mut run, address, existing, r, l, &mut wanted);
+        }
+    }
+
+    if settings.push_reservations && s.writer {
+        push_reservations(&mut run, wanted, s.reservations);
+    }
+    counts
+}
+
+/// After the upsert of `address`, is it a reserved IP NetBox wants on the server?
+fn collect_wanted<'a>(
+    run: &mut Run<'_, '_>,
+    address: Ipv4Addr,
+    existing: Option<&'a IpamAddress>,
+    r: Option<&ServerReservation>,
+    l: Option<&ServerLease>,
+    wanted: &mut Vec<Wanted<'a>>,
+) {
+    let st = run.settings;
+    let Some(ip) = existing else {
+        return;
+    };
+    if ip.status != st.reservation_status {
+        return;
+    }
+    let client = match ip
+        .dhcp_client_id
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
+        Some(c) => canonical_client_id(c),
+        None => {
+            // A pre-staged IP gets its client id from the lease (or reservation) in this run.
+            let filled = if run.s.sync_ips && !has_tag(ip, st.protect_tag.as_deref()) {
+                r.map(|r| r.client_id.as_str())
+                    .or(l.map(|l| l.client_id.as_str()))
+                    .and_then(canonical_client_id)
+            } else {
+                None
+            };
+            if filled.is_none() {
+                run.out
+                    .report
+                    .skipped
+                    .push(Skipped::ReservationWithoutClientId {
+                        server: run.s.server.to_owned(),
+                        network: run.s.network,
+                        address,
+                    });
+                return;
+            }
+            filled
+        }
+    };
+    let Some(client_id) = client else {
+        run.out.report.conflicts.push(Conflict::InvalidClientId {
+            server: run.s.server.to_owned(),
+            address,
+            value: ip.dhcp_client_id.clone().unwrap_or_default(),
+        });
+        return;
+    };
+    wanted.push(Wanted {
+        address,
+        client_id,
+        name: &ip.dns_name,
+    });
+}
+
+/// NetBox wins: create or update server reservations for the wanted reserved IPs.
+fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted<'_>>, server: &[ServerReservation]) {
+    let on_server = sorted_by_ip(server, |r| r.ip, |_| true);
+    let mut seen: BTreeMap<&str, Vec<Ipv4Addr>> = BTreeMap::new();
+    for w in &wanted {
+        seen.entry(w.client_id.as_str())
+            .or_default()
+            .push(w.address);
+    }
+    for (client_id, addresses) in &seen {
+        if addresses.len() > 1 {
+            run.out
+                .report
+                .conflicts
+                .push(Conflict::DuplicateClientIdInScope {
+                    server: run.s.server.to_owned(),
+                    network: run.s.network,
+                    client_id: (*client_id).to_owned(),
+                    addresses: addresses.clone(),
+                });
+        }
+    }
+    for w in &wanted {
+        if seen
+            .get(w.client_id.as_str())
+            .and_then(|a| a.first())
+            .is_some_and(|first| *first != w.address)
+        {
+            continue;
+        }
+        let existing = on_server
+            .binary_search_by(|r| r.ip.cmp(&w.address))
+            .ok()
+            .and_then(|i| on_server.get(i));
+        match existing {
+            None => run.push(
+                phase::SERVER_CREATE,
+                Reason::ReservationMissingOnServer,
+                Action::PushReservation {
+                    network: run.s.network,
+                    ip: w.address,
+                    client_id: w.client_id.clone(),
+                    name: w.name.to_owned(),
+                },
+            ),
+            Some(r) => {
+                let client_differs = !same_client_id(&r.client_id, &w.client_id);
+                let name_differs = !w.name.is_empty() && !r.name.eq_ignore_ascii_case(w.name);
+                if client_differs || name_differs {
+                    run.push(
+                        phase::SERVER_UPDATE,
+                        Reason::ReservationDiffersOnServer,
+                        Action::UpdateReservation {
+                            network: run.s.network,
+                            ip: w.address,
+                            before_client_id: r.client_id.clone(),
+                            client_id: w.client_id.clone(),
+                            before_name: r.name.clone(),
+                            name: if name_differs {
+                                w.name.to_owned()
+                            } else {
+                                r.name.clone()
+                            },
+                        },
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Small, allocation-free comparisons of client ids and DNS names.
+
+use windhcp_dhcp_model::ClientId;
+
+/// The canonical spelling of a client id (`aa-bb-cc-dd-ee-ff`), or `None` if it is not one.
+pub(crate) fn canonical_client_id(raw: &str) -> Option<String> {
+    ClientId::parse(raw).ok().map(|id| id.to_string())
+}
+
+/// Whether two client id spellings denote the same id. Byte-equal strings are equal without
+/// parsing; otherwise both are parsed (unparsable ids are compared as trimmed, case-folded text).
+pub(crate) fn same_client_id(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match (ClientId::parse(a), ClientId::parse(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a.trim().eq_ignore_ascii_case(b.trim()),
+    }
+}
+
+/// Whether `name` is a valid NetBox DNS name: labels of `[0-9A-Za-z_-]` separated by dots (the
+/// first label may be `*`), an optional trailing dot, at most 255 characters.
+pub(crate) fn is_valid_dns_name(name: &str) -> bool {
+    if name.is_empty() || name.len() > 255 {
+        return false;
+    }
+    let body = name.strip_suffix('.').unwrap_or(name);
+    if body.is_empty() {
+        return false;
+    }
+    for (i, label) in body.split('.').enumerate() {
+        if label.is_empty() {
+            return false;
+        }
+        if i == 0 && label == "*" {
+            continue;
+        }
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether `stored` already equals the lowercased `name`, without allocating.
+pub(crate) fn equals_lowercased(stored: &str, name: &str) -> bool {
+    stored.len() == name.len()
+        && stored
+            .bytes()
+            .zip(name.bytes())
+            .all(|(s, n)| s == n.to_ascii_lowercase())
+}
+
+/// What a hostname from the server means for `dns_name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DnsName<'a> {
+    /// Empty: never clears the stored name.
+    Empty,
+    /// Invalid: reported, never written.
+    Invalid,
+    /// A valid name (written lowercased).
+    Valid(&'a str),
+}
+
+/// Classify a hostname reported by the server.
+pub(crate) fn classify_dns_name(raw: &str) -> DnsName<'_> {
+    let t = raw.trim();
+    if t.is_empty() {
+        DnsName::Empty
+    } else if is_valid_dns_name(t) {
+        DnsName::Valid(t)
+    } else {
+        DnsName::Invalid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names() {
+        assert!(is_valid_dns_name("host-1.corp.example.com"));
+        assert!(is_valid_dns_name("*.example.com."));
+        assert!(!is_valid_dns_name("Test Device With Spaces"));
+        assert!(!is_valid_dns_name("a..b"));
+        assert!(!is_valid_dns_name(&"a".repeat(256)));
+        assert_eq!(classify_dns_name("  "), DnsName::Empty);
+        assert_eq!(classify_dns_name("Bad Name"), DnsName::Invalid);
+        assert_eq!(classify_dns_name("PC1"), DnsName::Valid("PC1"));
+    }
+
+    #[test]
+    fn lowercase_compare() {
+        assert!(equals_lowercased("pc1.corp", "PC1.Corp"));
+        assert!(!equals_lowercased("PC1", "pc1"));
+        assert!(!equals_lowercased("pc1", "pc12"));
+    }
+
+    #[test]
+    fn client_ids() {
+        assert!(same_client_id("AA:BB:CC:DD:EE:FF", "aa-bb-cc-dd-ee-ff"));
+        assert!(!same_client_id("aa-bb-cc-dd-ee-ff", "01-aa-bb-cc-dd-ee-ff"));
+        assert_eq!(
+            canonical_client_id("AABB.CCDD.EEFF").as_deref(),
+            Some("aa-bb-cc-dd-ee-ff")
+        );
+        assert_eq!(canonical_client_id("zz"), None);
+    }
+}

@@ -1160,6 +1160,15 @@ New-PSUEndpoint -Url '/api/dhcp/scopes' -Method 'POST' -Authentication -Role $Wr
         if (Test-ScopeExists $scopeId) {
             throw (New-ApiException 409 ('Scope {0} already exists.' -f $scopeId))
         }
+        $newLast = $networkValue + ([int64]4294967295 - $maskValue)
+        foreach ($other in (Get-AllScopes)) {
+            $otherMask = ConvertTo-IPv4Number ([string]$other.SubnetMask)
+            $otherFirst = ConvertTo-IPv4Number ([string]$other.ScopeId)
+            $otherLast = $otherFirst + ([int64]4294967295 - $otherMask)
+            if ($networkValue -le $otherLast -and $newLast -ge $otherFirst) {
+                throw (New-ApiException 409 ('Subnet {0}/{1} overlaps scope {2}.' -f $scopeId, $mask, $other.ScopeId))
+            }
+        }
         Add-DhcpServerv4Scope @scopeArgs
         # The scope exists from here on: later failures say so in their message.
         try {

@@ -4,7 +4,12 @@
 //! [`snapshot::Snapshot`], the pure [`planner`] turns it into a [`plan::Plan`] (ordered concrete
 //! actions plus a [`report::Report`]), and an executor applies the plan.
 
+pub mod executor;
+pub mod gather;
+pub mod inventory_file;
+pub mod memory;
 pub mod plan;
 pub mod planner;
 pub mod report;
 pub mod snapshot;
+pub mod source;

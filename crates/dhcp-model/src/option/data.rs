@@ -143,8 +143,9 @@ impl FromStr for OptionDataType {
 ///
 /// Text form ([`OptionData::parse`] / [`OptionData::format`], also `Display`):
 /// numbers in decimal (parse also accepts `0x` hex); lists joined by `", "` (parse splits on
-/// commas and trims); binary as lowercase hex without separators (parse also accepts `0x`,
-/// and `-`, `:` or space between bytes); strings verbatim.
+/// commas and trims); binary as lowercase hex without separators (parse also accepts groups
+/// separated by spaces, `-`, `:` or `,`, each optionally `0x`-prefixed, e.g. `0x18 0xA 0x0`,
+/// where a one-digit group is one byte); strings verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value")]
 #[non_exhaustive]
@@ -198,27 +199,39 @@ fn parse_ip(t: OptionDataType, s: &str) -> Result<IpAddr, ModelError> {
 }
 
 fn parse_bytes(t: OptionDataType, s: &str) -> Result<Vec<u8>, ModelError> {
-    let v = s.trim();
-    let v = v
-        .strip_prefix("0x")
-        .or_else(|| v.strip_prefix("0X"))
-        .unwrap_or(v);
-    let digits: String = v
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':' | ' ' | ','))
+    let tokens: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | ':' | ','))
+        .filter(|p| !p.is_empty())
         .collect();
-    if !digits.len().is_multiple_of(2) {
-        return Err(bad(t, s, "odd number of hex digits"));
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| {
-            digits
+    let separated = tokens.len() > 1;
+    let mut out = Vec::new();
+    for token in tokens {
+        let (digits, prefixed) = match token
+            .strip_prefix("0x")
+            .or_else(|| token.strip_prefix("0X"))
+        {
+            Some(rest) => (rest, true),
+            None => (token, false),
+        };
+        if digits.is_empty() {
+            return Err(bad(t, s, "empty hex group"));
+        }
+        // A lone nibble is a byte when it stands on its own (`0xA`, or `1 2 a`).
+        if digits.len() == 1 && (prefixed || separated) {
+            out.push(u8::from_str_radix(digits, 16).map_err(|_| bad(t, s, "not hexadecimal"))?);
+            continue;
+        }
+        if !digits.len().is_multiple_of(2) {
+            return Err(bad(t, s, "odd number of hex digits"));
+        }
+        for i in (0..digits.len()).step_by(2) {
+            let pair = digits
                 .get(i..i + 2)
-                .and_then(|p| u8::from_str_radix(p, 16).ok())
-                .ok_or_else(|| bad(t, s, "not hexadecimal"))
-        })
-        .collect()
+                .ok_or_else(|| bad(t, s, "not hexadecimal"))?;
+            out.push(u8::from_str_radix(pair, 16).map_err(|_| bad(t, s, "not hexadecimal"))?);
+        }
+    }
+    Ok(out)
 }
 
 fn split_list(s: &str) -> impl Iterator<Item = &str> {

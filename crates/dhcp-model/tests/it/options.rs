@@ -134,6 +134,20 @@ fn parse_and_format_examples() {
     assert_eq!(bin, OptionData::Binary(vec![1, 2, 10, 255]));
     assert_eq!(bin.format(), "01020aff");
     assert!(OptionData::parse(OptionDataType::Binary, "abc").is_err());
+    assert_eq!(
+        OptionData::parse(OptionDataType::Binary, "0x18 0xA 0x0 0x1").unwrap(),
+        OptionData::Binary(vec![0x18, 0x0a, 0, 1])
+    );
+    assert_eq!(
+        OptionData::parse(OptionDataType::Binary, "AB-0c").unwrap(),
+        OptionData::Binary(vec![0xab, 0x0c])
+    );
+    assert_eq!(
+        OptionData::parse(OptionDataType::Binary, "").unwrap(),
+        OptionData::Binary(vec![])
+    );
+    assert!(OptionData::parse(OptionDataType::Binary, "0x").is_err());
+    assert!(OptionData::parse(OptionDataType::Binary, "0x1g").is_err());
     assert!(OptionData::parse(OptionDataType::IpAddressList, "").is_err());
     assert!(OptionData::parse(OptionDataType::IpAddressList, "10.0.0.1,").is_err());
     assert!(OptionData::parse(OptionDataType::IpAddress, "10.0.0.256").is_err());

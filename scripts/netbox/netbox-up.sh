@@ -34,6 +34,7 @@
 #   NETBOX_DB_SNAPSHOT    pg_dump -Fc of a freshly migrated DB (default: the committed one next to
 #                         this script); set to an empty string to force `netbox migrate`
 #   NETBOX_FRESH_DB=1     drop and recreate the database (then restore the snapshot)
+#   NETBOX_DB_NAME        database and role name (default netbox_windhcp; one per state directory)
 set -euo pipefail
 
 NETBOX_VERSION=4.7.3
@@ -44,8 +45,8 @@ REDIS_PORT=${NETBOX_REDIS_PORT:-6389}
 SNAPSHOT=${NETBOX_DB_SNAPSHOT-$SCRIPT_DIR/netbox-$NETBOX_VERSION-migrated.dump}
 PG_VERSION=15
 PG_CLUSTER=main
-DB_NAME=netbox_windhcp
-DB_USER=netbox_windhcp
+DB_NAME=${NETBOX_DB_NAME:-netbox_windhcp}
+DB_USER=$DB_NAME
 ADMIN_USER=windhcp-admin
 VENV=$NB_HOME/venv
 RUN=$NB_HOME/run

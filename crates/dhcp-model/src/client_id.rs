@@ -77,9 +77,20 @@ impl ClientId {
         if t.is_empty() {
             return Err(bad("empty"));
         }
+        let mut seen = [false; 4];
+        for c in t.bytes() {
+            match c {
+                b'-' => seen[0] = true,
+                b':' => seen[1] = true,
+                b'.' => seen[2] = true,
+                b' ' => seen[3] = true,
+                _ => {}
+            }
+        }
         let seps: Vec<char> = ['-', ':', '.', ' ']
             .into_iter()
-            .filter(|c| t.contains(*c))
+            .zip(seen)
+            .filter_map(|(c, s)| s.then_some(c))
             .collect();
         let bytes = match seps.as_slice() {
             [] => {
@@ -193,13 +204,16 @@ impl ClientId {
 impl fmt::Display for ClientId {
     /// The canonical Windows form `aa-bb-cc-dd-ee-ff`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(self.0.len() * 3);
         for (i, b) in self.0.iter().enumerate() {
             if i > 0 {
-                f.write_str("-")?;
+                out.push('-');
             }
-            write!(f, "{b:02x}")?;
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
-        Ok(())
+        f.write_str(&out)
     }
 }
 

@@ -10,17 +10,21 @@ use crate::client_id::ClientId;
 use crate::error::ModelError;
 use crate::scope::{Scope, ScopeId};
 
-/// Which protocols a reservation answers (Windows `Type`).
+/// Which protocols a reservation answers (Windows `Type`). Serde: `"Dhcp"`, `"Bootp"`, `"Both"`
+/// (upper- and lower-case spellings accepted).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]
 pub enum ReservationType {
     /// DHCP only (the Windows default).
     #[default]
+    #[serde(alias = "DHCP", alias = "dhcp")]
     Dhcp,
     /// BOOTP only.
+    #[serde(alias = "BOOTP", alias = "bootp", alias = "BootP")]
     Bootp,
     /// DHCP and BOOTP.
+    #[serde(alias = "BOTH", alias = "both")]
     Both,
 }
 

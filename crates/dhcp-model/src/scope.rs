@@ -73,9 +73,15 @@ impl<'de> Deserialize<'de> for ScopeId {
 pub enum ScopeState {
     /// Serving leases (the default).
     #[default]
+    #[serde(alias = "active", alias = "ACTIVE")]
     Active,
     /// Defined but not serving.
-    #[serde(alias = "InActive", alias = "inactive", alias = "Disabled")]
+    #[serde(
+        alias = "InActive",
+        alias = "inactive",
+        alias = "INACTIVE",
+        alias = "Disabled"
+    )]
     Inactive,
 }
 

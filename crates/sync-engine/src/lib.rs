@@ -11,5 +11,6 @@ pub mod memory;
 pub mod plan;
 pub mod planner;
 pub mod report;
+pub mod saved;
 pub mod snapshot;
 pub mod source;

@@ -6,8 +6,7 @@ use std::net::Ipv4Addr;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use windhcp_dhcp_model::{
-    ClientId, ExclusionRange, Failover, Lease, OptionCode, OptionValue, Reservation, Scope,
-    ScopeId,
+    ClientId, ExclusionRange, Failover, Lease, OptionCode, OptionValue, Reservation, Scope, ScopeId,
 };
 
 use crate::client::{Call, PsuClient, Reply, decode, is_empty_body, trim_body};
@@ -15,8 +14,8 @@ use crate::convert::{self, ConvertError, Health, ServerFailover};
 use crate::error::{Endpoint, PsuError, Result};
 use crate::flex::{FlexIp, OneOrMany};
 use crate::request::{
-    BatchItem, ExclusionBody, FailoverCreate, NotIpv4, OptionPut, ReservationCreate,
-    ReservationOp, ReservationUpdate, ScopeCreate, ScopeUpdate, scope_v4,
+    BatchItem, ExclusionBody, FailoverCreate, NotIpv4, OptionPut, ReservationCreate, ReservationOp,
+    ReservationUpdate, ScopeCreate, ScopeUpdate, scope_v4,
 };
 use crate::wire::{
     WireBatchResult, WireExclusion, WireFailover, WireHealth, WireLease, WireOption, WirePage,
@@ -156,8 +155,7 @@ where
         .into_iter()
         .enumerate()
         .map(|(i, w)| {
-            conv(w)
-                .map_err(|e| decode_failure(&reply.endpoint, format!("[{i}].{}", e.field), &e))
+            conv(w).map_err(|e| decode_failure(&reply.endpoint, format!("[{i}].{}", e.field), &e))
         })
         .collect()
 }
@@ -325,10 +323,7 @@ impl PsuClient {
     /// [`PsuError::InvalidRequest`] for an IPv6 scope; otherwise as [`create_scope`](Self::create_scope).
     pub async fn create_scope_from(&self, scope: &Scope) -> Result<Scope> {
         let body = ScopeCreate::from_scope(scope).map_err(|e| {
-            bad_request(
-                self.endpoint_of(&Call::new(Method::POST, &["scopes"])),
-                &e,
-            )
+            bad_request(self.endpoint_of(&Call::new(Method::POST, &["scopes"])), &e)
         })?;
         self.create_scope(&body).await
     }
@@ -393,36 +388,40 @@ impl PsuClient {
             call = call.query("cursor", c);
         }
         let reply = self.send(&call).await?;
-        let ctx = query.scope;
-        if is_empty_body(reply.status, &reply.body) || trim_body(&reply.body).first() == Some(&b'[')
-        {
-            let leases = list(&reply, |w: WireLease| convert::lease(w, ctx))?;
-            return Ok(LeasePage {
-                leases,
-                next_cursor: None,
-            });
-        }
-        let page: WirePage<WireLease> = decode(&reply.endpoint, &reply.body)?;
-        let leases = page
-            .items
-            .0
-            .into_iter()
-            .enumerate()
-            .map(|(i, w)| {
-                convert::lease(w, ctx).map_err(|e| {
-                    decode_failure(&reply.endpoint, format!("items[{i}].{}", e.field), &e)
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(LeasePage {
-            leases,
-            next_cursor: page
-                .next_cursor
-                .map(|c| c.0)
-                .filter(|c| !c.trim().is_empty()),
-        })
+        page(&reply, query.scope)
     }
+}
 
+/// Decodes a lease page, or a plain list from a server that ignores paging.
+fn page(reply: &Reply, ctx: Option<ScopeId>) -> Result<LeasePage> {
+    if is_empty_body(reply.status, &reply.body) || trim_body(&reply.body).first() == Some(&b'[') {
+        let leases = list(reply, |w: WireLease| convert::lease(w, ctx))?;
+        return Ok(LeasePage {
+            leases,
+            next_cursor: None,
+        });
+    }
+    let page: WirePage<WireLease> = decode(&reply.endpoint, &reply.body)?;
+    let leases = page
+        .items
+        .0
+        .into_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            convert::lease(w, ctx)
+                .map_err(|e| decode_failure(&reply.endpoint, format!("items[{i}].{}", e.field), &e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LeasePage {
+        leases,
+        next_cursor: page
+            .next_cursor
+            .map(|c| c.0)
+            .filter(|c| !c.trim().is_empty()),
+    })
+}
+
+impl PsuClient {
     /// Every lease matching `query`, following the paging cursor to the end.
     ///
     /// # Errors
@@ -440,7 +439,10 @@ impl PsuClient {
                 None => return Ok(out),
                 Some(next) if cursor.as_deref() == Some(next.as_str()) => {
                     return Err(PsuError::Decode {
-                        endpoint: Endpoint::new("GET", self.base_url().path().to_owned() + "leases"),
+                        endpoint: Endpoint::new(
+                            "GET",
+                            self.base_url().path().to_owned() + "leases",
+                        ),
                         path: "next_cursor".into(),
                         message: format!("the server repeated cursor `{next}`"),
                     });
@@ -580,7 +582,9 @@ impl PsuClient {
         for (chunk_no, chunk) in items.chunks(MAX_BATCH_ITEMS).enumerate() {
             let offset = chunk_no * MAX_BATCH_ITEMS;
             if let Some(reason) = &failed {
-                out.extend((0..chunk.len()).map(|i| not_applied(offset + i, BatchStatus::NotSent, reason)));
+                out.extend(
+                    (0..chunk.len()).map(|i| not_applied(offset + i, BatchStatus::NotSent, reason)),
+                );
                 continue;
             }
             let call = Call::new(Method::POST, &["reservations", "batch"])
@@ -594,7 +598,9 @@ impl PsuClient {
                         BatchStatus::NotSent
                     };
                     let reason = e.to_string();
-                    out.extend((0..chunk.len()).map(|i| not_applied(offset + i, status.clone(), &reason)));
+                    out.extend(
+                        (0..chunk.len()).map(|i| not_applied(offset + i, status.clone(), &reason)),
+                    );
                     failed = Some(format!("an earlier batch call failed: {reason}"));
                 }
             }
@@ -610,7 +616,10 @@ impl PsuClient {
     /// Any [`PsuError`].
     pub async fn list_failovers(&self) -> Result<Vec<ServerFailover>> {
         let reply = self.send(&Call::new(Method::GET, &["failover"])).await?;
-        list(&reply, |w: WireFailover| ServerFailover::try_from(w))
+        let host = self.base_url().host_str().map(str::to_owned);
+        list(&reply, |w: WireFailover| {
+            convert::failover(w, host.as_deref())
+        })
     }
 
     /// `POST /failover`: create a relationship (never retried).
@@ -620,7 +629,10 @@ impl PsuClient {
     pub async fn create_failover(&self, body: &FailoverCreate) -> Result<ServerFailover> {
         let call = self.body(Call::new(Method::POST, &["failover"]), body)?;
         let reply = self.send(&call).await?;
-        one(&reply, |w: WireFailover| ServerFailover::try_from(w))
+        let host = self.base_url().host_str().map(str::to_owned);
+        one(&reply, |w: WireFailover| {
+            convert::failover(w, host.as_deref())
+        })
     }
 
     /// `POST /failover` from a domain relationship (see [`FailoverCreate::from_failover`]).
@@ -629,7 +641,10 @@ impl PsuClient {
     /// [`PsuError::InvalidRequest`] for IPv6; otherwise as [`create_failover`](Self::create_failover).
     pub async fn create_failover_from(&self, f: &Failover) -> Result<ServerFailover> {
         let body = FailoverCreate::from_failover(f).map_err(|e| {
-            bad_request(self.endpoint_of(&Call::new(Method::POST, &["failover"])), &e)
+            bad_request(
+                self.endpoint_of(&Call::new(Method::POST, &["failover"])),
+                &e,
+            )
         })?;
         self.create_failover(&body).await
     }
@@ -742,7 +757,11 @@ impl PsuClient {
     ///
     /// # Errors
     /// [`PsuError::BadRequest`] for a value the server rejects; [`PsuError::NotFound`]; any other.
-    pub async fn set_scope_option(&self, scope: ScopeId, value: &OptionValue) -> Result<OptionValue> {
+    pub async fn set_scope_option(
+        &self,
+        scope: ScopeId,
+        value: &OptionValue,
+    ) -> Result<OptionValue> {
         let base = Call::new(Method::PUT, &["options", "scope"]).idempotent(true);
         let sid = self.v4(&base, scope)?;
         let call = base
@@ -789,7 +808,9 @@ impl PsuClient {
         let base = Call::new(Method::GET, &["exclusions"]);
         let sid = self.v4(&base, scope)?;
         let reply = self.send(&base.query("scope_id", sid.to_string())).await?;
-        list(&reply, |w: WireExclusion| convert::exclusion(w, Some(scope)))
+        list(&reply, |w: WireExclusion| {
+            convert::exclusion(w, Some(scope))
+        })
     }
 
     /// `GET /exclusions?format=grouped`: exclusion ranges of every scope, keyed by scope.
@@ -894,7 +915,11 @@ fn batch_results(
         .enumerate()
         .map(|(i, s)| {
             s.unwrap_or_else(|| {
-                not_applied(offset + i, BatchStatus::Unknown, "no result returned for this item")
+                not_applied(
+                    offset + i,
+                    BatchStatus::Unknown,
+                    "no result returned for this item",
+                )
             })
         })
         .collect())
@@ -921,4 +946,147 @@ fn envelope_field(body: &[u8], field: &str) -> Option<Vec<u8>> {
     let mut value: serde_json::Value = serde_json::from_slice(trimmed).ok()?;
     let inner = value.as_object_mut()?.remove(field)?;
     serde_json::to_vec(&inner).ok()
+}
+
+/// The response decoders of the client, usable without HTTP (fixtures, replay, fuzzing).
+///
+/// Each takes a response body (as a 200 answer) and returns the domain values, or a
+/// [`PsuError::Decode`] naming the JSON path; none of them panics on any input.
+pub mod decode {
+    use super::{
+        BTreeMap, ExclusionRange, Health, Lease, LeasePage, OptionValue, Reply, Reservation,
+        Result, Scope, ScopeId, ServerFailover, convert, grouped, list, one,
+    };
+    use crate::error::Endpoint;
+    use crate::wire::{
+        WireExclusion, WireFailover, WireHealth, WireLease, WireOption, WireReservation, WireScope,
+    };
+
+    fn reply(path: &str, body: &[u8]) -> Reply {
+        Reply {
+            endpoint: Endpoint::new("GET", format!("/api/dhcp/{path}")),
+            status: reqwest::StatusCode::OK,
+            body: body.to_vec(),
+        }
+    }
+
+    /// `GET /health`.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn health(body: &[u8]) -> Result<Health> {
+        one(&reply("health", body), |w: WireHealth| Ok(Health::from(w)))
+    }
+
+    /// A scope list (`GET /scopes`).
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn scopes(body: &[u8]) -> Result<Vec<Scope>> {
+        list(&reply("scopes", body), |w: WireScope| Scope::try_from(w))
+    }
+
+    /// A lease list; `scope` fills in a missing `scope_id`.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn leases(body: &[u8], scope: Option<ScopeId>) -> Result<Vec<Lease>> {
+        list(&reply("leases", body), |w: WireLease| {
+            convert::lease(w, scope)
+        })
+    }
+
+    /// A grouped lease answer (`GET /leases?format=grouped`).
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn leases_grouped(body: &[u8]) -> Result<BTreeMap<ScopeId, Vec<Lease>>> {
+        grouped(&reply("leases", body), convert::lease, |l: &Lease| {
+            Some(l.scope_id)
+        })
+    }
+
+    /// A lease page (`{"items": [...], "next_cursor": ...}`).
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn lease_page(body: &[u8]) -> Result<LeasePage> {
+        super::page(&reply("leases", body), None)
+    }
+
+    /// A reservation list.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn reservations(body: &[u8], scope: Option<ScopeId>) -> Result<Vec<Reservation>> {
+        list(&reply("reservations", body), |w: WireReservation| {
+            convert::reservation(w, scope)
+        })
+    }
+
+    /// A grouped reservation answer.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn reservations_grouped(body: &[u8]) -> Result<BTreeMap<ScopeId, Vec<Reservation>>> {
+        grouped(
+            &reply("reservations", body),
+            convert::reservation,
+            |r: &Reservation| Some(r.scope_id),
+        )
+    }
+
+    /// A failover list.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn failovers(body: &[u8]) -> Result<Vec<ServerFailover>> {
+        list(&reply("failover", body), |w: WireFailover| {
+            ServerFailover::try_from(w)
+        })
+    }
+
+    /// An option value list.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn options(body: &[u8]) -> Result<Vec<OptionValue>> {
+        list(&reply("options/server", body), |w: WireOption| {
+            OptionValue::try_from(w)
+        })
+    }
+
+    /// A grouped option answer.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn options_grouped(body: &[u8]) -> Result<BTreeMap<ScopeId, Vec<OptionValue>>> {
+        grouped(
+            &reply("options", body),
+            |w: WireOption, _| OptionValue::try_from(w),
+            |_| None,
+        )
+    }
+
+    /// An exclusion list; `scope` fills in a missing `scope_id`.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn exclusions(body: &[u8], scope: Option<ScopeId>) -> Result<Vec<ExclusionRange>> {
+        list(&reply("exclusions", body), |w: WireExclusion| {
+            convert::exclusion(w, scope)
+        })
+    }
+
+    /// A grouped exclusion answer.
+    ///
+    /// # Errors
+    /// [`PsuError::Decode`](crate::PsuError::Decode).
+    pub fn exclusions_grouped(body: &[u8]) -> Result<BTreeMap<ScopeId, Vec<ExclusionRange>>> {
+        grouped(
+            &reply("exclusions", body),
+            convert::exclusion,
+            |e: &ExclusionRange| Some(e.scope_id),
+        )
+    }
 }

@@ -173,7 +173,9 @@ impl PsuClientBuilder {
             host.to_owned()
         };
         let scheme = if self.https { "https" } else { "http" };
-        let port = self.port.unwrap_or(if self.https { DEFAULT_PORT } else { 80 });
+        let port = self
+            .port
+            .unwrap_or(if self.https { DEFAULT_PORT } else { 80 });
         let path = self.base_path.trim().trim_matches('/');
         let text = if path.is_empty() {
             format!("{scheme}://{host_part}:{port}/")
@@ -347,9 +349,11 @@ impl PsuClient {
     pub(crate) fn url_for(&self, call: &Call) -> Result<Url> {
         let mut url = self.inner.base.clone();
         {
-            let mut segs = url.path_segments_mut().map_err(|()| PsuError::InvalidConfig {
-                reason: "base URL cannot have path segments".into(),
-            })?;
+            let mut segs = url
+                .path_segments_mut()
+                .map_err(|()| PsuError::InvalidConfig {
+                    reason: "base URL cannot have path segments".into(),
+                })?;
             segs.pop_if_empty();
             for s in &call.segments {
                 segs.push(s);
@@ -542,4 +546,34 @@ pub(crate) fn decode<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> R
 pub(crate) fn is_empty_body(status: StatusCode, body: &[u8]) -> bool {
     let body = trim_body(body);
     status == StatusCode::NO_CONTENT || body.is_empty() || body == b"null"
+}
+
+impl PsuClientBuilder {
+    /// A builder preset from a NetBox-side server definition (host, port, scheme, token, TLS
+    /// verification, extra CA).
+    ///
+    /// # Errors
+    /// [`PsuError::InvalidConfig`] when the connection does not validate.
+    pub fn from_connection(conn: &windhcp_dhcp_model::ServerConnection) -> Result<Self> {
+        conn.validate().map_err(|e| invalid(e.to_string()))?;
+        let mut b = Self::new(conn.host.trim_start_matches('[').trim_end_matches(']'))
+            .port(conn.port)
+            .https(conn.https)
+            .token(conn.token.expose())
+            .verify_tls(conn.verify_tls);
+        if let Some(pem) = conn.ca_pem.as_deref().filter(|p| !p.trim().is_empty()) {
+            b = b.extra_ca_pem(pem.as_bytes().to_vec());
+        }
+        Ok(b)
+    }
+}
+
+impl PsuClient {
+    /// A client for a NetBox-side server definition, with default timeouts and retries.
+    ///
+    /// # Errors
+    /// [`PsuError::InvalidConfig`] when the connection does not validate or TLS setup fails.
+    pub fn from_connection(conn: &windhcp_dhcp_model::ServerConnection) -> Result<Self> {
+        PsuClientBuilder::from_connection(conn)?.build()
+    }
 }

@@ -209,8 +209,18 @@ pub struct ServerFailover {
 
 impl TryFrom<WireFailover> for ServerFailover {
     type Error = ConvertError;
-
     fn try_from(w: WireFailover) -> Result<Self, Self::Error> {
+        failover(w, None)
+    }
+}
+
+/// Converts a failover relationship; `default_primary` stands in for a missing
+/// `primary_server` (raw cmdlet output run locally has none).
+pub(crate) fn failover(
+    w: WireFailover,
+    default_primary: Option<&str>,
+) -> Result<ServerFailover, ConvertError> {
+    {
         let mode_name = non_blank(w.mode).unwrap_or_else(|| "LoadBalance".to_owned());
         let mode = match mode_name.to_ascii_lowercase().as_str() {
             "loadbalance" | "load_balance" => FailoverMode::LoadBalance {
@@ -237,7 +247,9 @@ impl TryFrom<WireFailover> for ServerFailover {
             .unwrap_or_default();
         let spec = FailoverSpec {
             name: w.name.0,
-            primary_server: text(w.primary_server),
+            primary_server: non_blank(w.primary_server)
+                .or_else(|| default_primary.map(str::to_owned))
+                .unwrap_or_default(),
             partner_server: partner,
             mode,
             mclt_secs: w.max_client_lead_time.map_or(3600, |s| s.0),
@@ -249,7 +261,7 @@ impl TryFrom<WireFailover> for ServerFailover {
             state: non_blank(w.state),
         };
         let failover = Failover::try_from(spec).map_err(|e| ConvertError::new("failover", e))?;
-        Ok(Self {
+        Ok(ServerFailover {
             failover,
             auth_enabled: w.enable_auth.is_some_and(|b| b.0),
         })

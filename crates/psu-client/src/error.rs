@@ -385,8 +385,13 @@ mod tests {
             during_connect: false,
         };
         assert!(read_timeout.may_have_reached_server());
-        for (status, retry) in [(500, false), (502, true), (503, true), (504, true), (501, false)]
-        {
+        for (status, retry) in [
+            (500, false),
+            (502, true),
+            (503, true),
+            (504, true),
+            (501, false),
+        ] {
             assert_eq!(
                 PsuError::from_status(ep(), status, b"", None).is_retryable(),
                 retry,

@@ -225,7 +225,12 @@ pub fn seconds_from_value(value: &Value) -> Result<u64, String> {
                 return number_to_secs(n);
             }
             let part = |k: &str| map.get(k).and_then(Value::as_u64);
-            match (part("Days"), part("Hours"), part("Minutes"), part("Seconds")) {
+            match (
+                part("Days"),
+                part("Hours"),
+                part("Minutes"),
+                part("Seconds"),
+            ) {
                 (None, None, None, None) => {
                     Err("a TimeSpan object needs `Ticks` or `TotalSeconds`".to_owned())
                 }
@@ -449,7 +454,13 @@ mod tests {
             parse_ps_datetime("/Date(-1000)/"),
             Ok(time::macros::datetime!(1969-12-31 23:59:59 UTC))
         );
-        for bad in ["", "/Date()/", "/Date(abc)/", "yesterday", "2024-13-01T00:00:00Z"] {
+        for bad in [
+            "",
+            "/Date()/",
+            "/Date(abc)/",
+            "yesterday",
+            "2024-13-01T00:00:00Z",
+        ] {
             assert!(parse_ps_datetime(bad).is_err(), "{bad}");
         }
         assert!(datetime_from_value(&json!(5)).is_err());

@@ -12,6 +12,7 @@ pub mod request;
 pub mod retry;
 pub mod wire;
 
+pub use api::decode;
 pub use api::{
     BatchOutcome, BatchStatus, DEFAULT_LEASE_PAGE_SIZE, LeasePage, LeaseQuery, MAX_BATCH_ITEMS,
     ScopeQuery,

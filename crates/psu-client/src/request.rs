@@ -187,19 +187,13 @@ pub struct ScopeUpdate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// New state.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_state")]
     pub state: Option<ScopeState>,
     /// New lease duration in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lease_duration_seconds: Option<u64>,
     /// `Some(Some(ip))` sets option 3, `Some(None)` removes it, `None` leaves it.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_router"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_router")]
     pub router: Option<Option<Ipv4Addr>>,
     /// Options to set/remove.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -427,10 +421,7 @@ pub struct FailoverCreate {
     /// Message authentication.
     pub enable_auth: bool,
     /// Shared secret (write-only).
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "ser_secret"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "ser_secret")]
     pub shared_secret: Option<Secret>,
 }
 

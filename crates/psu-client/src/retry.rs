@@ -153,7 +153,10 @@ mod tests {
         assert_eq!(p.jittered(2, f64::NAN), Duration::from_millis(200));
         let none = RetryPolicy { jitter: 0.0, ..p };
         assert_eq!(none.jittered(1, 0.9), Duration::from_millis(200));
-        let full = RetryPolicy { jitter: 1.0, ..none };
+        let full = RetryPolicy {
+            jitter: 1.0,
+            ..none
+        };
         assert_eq!(full.jittered(1, 0.25), Duration::from_millis(50));
     }
 

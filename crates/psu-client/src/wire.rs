@@ -9,9 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::flex::{
-    FlexBool, FlexDateTime, FlexIp, FlexSeconds, FlexString, FlexU32, OneOrMany,
-};
+use crate::flex::{FlexBool, FlexDateTime, FlexIp, FlexSeconds, FlexString, FlexU32, OneOrMany};
 
 /// A scope (`ConvertTo-ScopeObject` or raw `Get-DhcpServerv4Scope`).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -44,11 +42,7 @@ pub struct WireScope {
     #[serde(default, alias = "Router")]
     pub router: Option<FlexRouter>,
     /// Failover relationship name.
-    #[serde(
-        default,
-        alias = "FailoverName",
-        alias = "FailoverRelationshipName"
-    )]
+    #[serde(default, alias = "FailoverName", alias = "FailoverRelationshipName")]
     pub failover_name: Option<FlexString>,
 }
 
@@ -127,8 +121,8 @@ pub struct WireFailover {
     /// Relationship name.
     #[serde(alias = "Name")]
     pub name: FlexString,
-    /// The answering server.
-    #[serde(default, alias = "PrimaryServer")]
+    /// The answering server (raw cmdlet output only has `PSComputerName`).
+    #[serde(default, alias = "PrimaryServer", alias = "PSComputerName")]
     pub primary_server: Option<FlexString>,
     /// Partner server (seed name).
     #[serde(default, alias = "SecondaryServer")]
@@ -260,7 +254,10 @@ pub struct WireReplicated {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct WirePage<T> {
     /// Items of this page.
-    #[serde(default = "empty", bound(deserialize = "T: serde::de::DeserializeOwned"))]
+    #[serde(
+        default = "empty",
+        bound(deserialize = "T: serde::de::DeserializeOwned")
+    )]
     pub items: OneOrMany<T>,
     /// Cursor of the next page, `None` on the last one.
     #[serde(default)]

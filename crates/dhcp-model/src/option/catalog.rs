@@ -11,10 +11,11 @@ use super::OptionDataType;
 /// One predefined option as the Windows DHCP server defines it
 /// (`Get-DhcpServerv4OptionDefinition`, "DHCP Standard Options" vendor class).
 ///
-/// The catalog holds the standard options a fresh Windows DHCP server predefines: codes 1–49,
-/// 51, 58, 59, 64–76 and 121. Options Windows manages itself (50, 53–57, 61, …) and
-/// site-added definitions (60 PXEClient, 119, 249, 252, …) are not in it: they are
-/// [`OptionCode::Unknown`] and need an explicit data type, which the PSU read gives.
+/// The catalog holds the 71 built-in codes the specification pre-populates: 1–49, 51, 54, 58,
+/// 59, 60, 64–76, 119, 121, 249 and 252 (the standard options a Windows DHCP server predefines,
+/// plus the Microsoft classless-route, domain-search, PXE vendor-class and WPAD definitions that
+/// Windows estates commonly carry). Any other code is [`OptionCode::Unknown`] and needs an
+/// explicit data type, which the PSU read gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionDefinition {
     /// Option code (RFC 2132 numbering).
@@ -126,8 +127,10 @@ option_catalog! {
     48 => XWindowSystemFont, "X Window System Font", IpAddressList, "Array of X Window font servers";
     49 => XWindowSystemDisplay, "X Window System Display", IpAddressList, "Array of X Window display managers available";
     51 => Lease, "Lease", Dword, "Client IP address lease time in seconds";
+    54 => DhcpServerIdentifier, "DHCP Server Identifier", IpAddress, "Address of the DHCP server answering the client";
     58 => RenewalTime, "Renewal (T1) Time Value", Dword, "Time between addresses assignment to RENEWING state";
     59 => RebindingTime, "Rebinding (T2) Time Value", Dword, "Time from address assignment to REBINDING state";
+    60 => VendorClassIdentifier, "Vendor Class Identifier", String, "Vendor class the client identifies as (PXEClient for network boot)";
     64 => NisPlusDomainName, "NIS+ Domain Name", String, "The name of the client's NIS+ domain";
     65 => NisPlusServers, "NIS+ Servers", IpAddressList, "A list of IP addresses indicating NIS+ servers";
     66 => BootServerHostName, "Boot Server Host Name", String, "TFTP boot server host name";
@@ -141,7 +144,10 @@ option_catalog! {
     74 => IrcServers, "Internet Relay Chat (IRC) Servers", IpAddressList, "List of IRC servers available to the client";
     75 => StreetTalkServers, "StreetTalk Servers", IpAddressList, "List of StreetTalk servers available to the client";
     76 => StreetTalkDirectoryAssistanceServers, "StreetTalk Directory Assistance (STDA) Servers", IpAddressList, "List of STDA servers available to the client";
+    119 => DnsDomainSearchList, "DNS Domain Search List", String, "Domain suffixes the client searches, in order (RFC 3397)";
     121 => ClasslessStaticRoutes, "Classless Static Routes", Binary, "Destination, mask and router IP addresses in priority order (RFC 3442)";
+    249 => MicrosoftClasslessStaticRoutes, "Microsoft Classless Static Routes", Binary, "Classless static routes in the pre-RFC 3442 Microsoft option";
+    252 => WebProxyAutoDiscovery, "Web Proxy Auto-Discovery (WPAD)", String, "URL of the proxy auto-configuration (WPAD) file";
 }
 
 /// Every predefined option, ordered by code.

@@ -9,7 +9,7 @@ use windhcp_dhcp_model::{
 #[test]
 fn catalog_is_consistent() {
     let cat = catalog();
-    assert_eq!(cat.len(), 66);
+    assert_eq!(cat.len(), 71);
     let codes: Vec<u8> = cat.iter().map(|d| d.code).collect();
     let mut sorted = codes.clone();
     sorted.sort_unstable();
@@ -24,7 +24,7 @@ fn catalog_is_consistent() {
         assert_eq!(code.definition(), Some(d));
         assert!(!d.description.is_empty());
     }
-    for c in [0u8, 50, 53, 60, 119, 249, 252, 255] {
+    for c in [0u8, 50, 53, 55, 61, 82, 250, 255] {
         assert!(matches!(OptionCode::from(c), OptionCode::Unknown(x) if x == c));
         assert!(OptionCode::from(c).definition().is_none());
     }
@@ -247,9 +247,17 @@ fn option_value_serde() {
         serde_json::from_value(json!({"code": 6, "value": ["10.0.0.1", "10.0.0.2"]})).unwrap();
     assert_eq!(psu, v);
     // unknown code round-trips with its type
-    let u = OptionValue::new(252u8, OptionData::String("http://wpad/wpad.dat".into())).unwrap();
+    let u = OptionValue::new(250u8, OptionData::String("site-local".into())).unwrap();
     let back: OptionValue = serde_json::from_value(serde_json::to_value(&u).unwrap()).unwrap();
     assert_eq!(back, u);
-    assert!(serde_json::from_value::<OptionValue>(json!({"code": 252, "value": "x"})).is_err());
+    // an unknown code without a data type cannot be interpreted
+    assert!(serde_json::from_value::<OptionValue>(json!({"code": 250, "value": "x"})).is_err());
+    // a catalog code gets its type from the catalog
+    let wpad: OptionValue =
+        serde_json::from_value(json!({"code": 252, "value": "http://wpad/wpad.dat"})).unwrap();
+    assert_eq!(
+        wpad.data(),
+        &OptionData::String("http://wpad/wpad.dat".into())
+    );
     assert!(serde_json::from_value::<OptionValue>(json!({"code": 6, "value": "nope"})).is_err());
 }

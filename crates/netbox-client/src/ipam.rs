@@ -450,11 +450,16 @@ pub struct IpRangeWrite {
     pub tags: Option<Vec<TagSlug>>,
 }
 
+/// Whether a create failed because the object already exists: NetBox answers 400 ("already
+/// exists") when the row was there before, and a 500 IntegrityError when two creators race.
 fn is_duplicate(e: &Error) -> bool {
     match e {
         Error::Validation { errors, .. } => errors
             .iter()
             .any(|(_, msgs)| msgs.iter().any(|m| m.contains("already exists"))),
+        Error::Server { status: 500, message, .. } => {
+            message.contains("duplicate key") || message.contains("IntegrityError")
+        }
         _ => false,
     }
 }

@@ -158,7 +158,8 @@ pub struct Page<T> {
 struct PageState {
     client: NetBoxClient,
     path: String,
-    next: Option<Url>,
+    /// The next page to fetch, or the error to report once the current page was yielded.
+    next: Option<Result<Url>>,
     seen: HashSet<String>,
 }
 
@@ -189,12 +190,13 @@ impl<T: DeserializeOwned + Send + 'static> Endpoint<T> {
         let state = PageState {
             client: self.client.clone(),
             path: self.path.clone(),
-            next: Some(first),
+            next: Some(Ok(first)),
             seen: HashSet::new(),
         };
         stream::try_unfold(state, |mut st| async move {
-            let Some(url) = st.next.take() else {
-                return Ok(None);
+            let url = match st.next.take() {
+                None => return Ok(None),
+                Some(next) => next?,
             };
             st.seen.insert(url.as_str().to_owned());
             let raw = st.client.send(Method::GET, url, None, None).await?;
@@ -204,7 +206,8 @@ impl<T: DeserializeOwned + Send + 'static> Endpoint<T> {
                     // An empty page that still points onwards would never end.
                     return Err(Error::PaginationLoop { next: link.clone() });
                 }
-                st.next = Some(check_next(&st.client.inner.base, link, &st.seen)?);
+                // Yield this page first; a bad link fails the following poll.
+                st.next = Some(check_next(&st.client.inner.base, link, &st.seen));
             }
             Ok(Some((page, st)))
         })
@@ -235,7 +238,21 @@ impl<T: DeserializeOwned + Send + 'static> Endpoint<T> {
     }
 }
 
+#[derive(Deserialize)]
+struct IdOnly {
+    id: u64,
+}
+
 impl<T> Endpoint<T> {
+    /// The ids of every matching object, lazily (`fields=id`: the cheapest listing; use it to
+    /// collect ids for a bulk delete). Any `fields=`/`brief` in `query` is replaced.
+    pub fn ids(&self, query: &ListQuery) -> BoxStream<'static, Result<u64>> {
+        let mut q = query.clone().fields(["id"]);
+        q.brief = false;
+        let ep: Endpoint<IdOnly> = self.client.endpoint(self.path.clone());
+        ep.list(&q).map_ok(|o| o.id).boxed()
+    }
+
     /// How many objects match (one request, `limit=1&fields=id`).
     pub async fn count(&self, query: &ListQuery) -> Result<u64> {
         let q = query

@@ -1,0 +1,218 @@
+//! Fault injection through the in-process API, the admin endpoint and builder flags.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::json;
+use windhcp_psu_simulator::{FaultKind, FaultRule, SimulatorBuilder};
+
+use crate::{TOKEN, assert_error, call, call_with, small_spec, start};
+
+fn scopes(sim: &windhcp_psu_simulator::RunningSimulator) -> Vec<Ipv4Addr> {
+    sim.state()
+        .read(|e| e.servers[0].scopes.keys().copied().collect())
+}
+
+#[tokio::test]
+async fn status_fault_targets_one_scope_of_one_endpoint() {
+    let sim = start(&small_spec()).await;
+    let ids = scopes(&sim);
+    sim.faults().add(
+        FaultRule::new(FaultKind::Status { status: 500 })
+            .on_endpoint("list_leases")
+            .on_scope(ids[1]),
+    );
+    let bad = call(
+        &sim,
+        Method::GET,
+        &format!("/leases?scope_id={}", ids[1]),
+        None,
+    )
+    .await;
+    assert_error(&bad, 500);
+    let good = call(
+        &sim,
+        Method::GET,
+        &format!("/leases?scope_id={}", ids[0]),
+        None,
+    )
+    .await;
+    assert_eq!(good.status, 200);
+    let other = call(
+        &sim,
+        Method::GET,
+        &format!("/reservations?scope_id={}", ids[1]),
+        None,
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    assert_eq!(sim.faults().list()[0].hits, 1);
+}
+
+#[tokio::test]
+async fn latency_hang_and_times() {
+    let sim = start(&small_spec()).await;
+    sim.faults()
+        .add(FaultRule::new(FaultKind::Latency { ms: 150 }).on_endpoint("health"));
+    let t = Instant::now();
+    assert_eq!(call(&sim, Method::GET, "/health", None).await.status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(150));
+    sim.faults().clear();
+
+    // A hang outlasts the client's timeout.
+    sim.faults().add(
+        FaultRule::new(FaultKind::Hang { ms: 5_000 })
+            .on_endpoint("list_scopes")
+            .times(1),
+    );
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = client
+        .get(format!("{}/scopes", sim.api_url()))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    // `times(1)` is used up: the next call succeeds.
+    assert_eq!(call(&sim, Method::GET, "/scopes", None).await.status, 200);
+}
+
+#[tokio::test]
+async fn truncated_and_emptied_bodies() {
+    let sim = start(&small_spec()).await;
+    let ids = scopes(&sim);
+    let full = call(&sim, Method::GET, "/leases?format=grouped", None).await;
+    let id = sim
+        .faults()
+        .add(FaultRule::new(FaultKind::Truncate { keep_fraction: 0.5 }).on_endpoint("list_leases"));
+    let cut = call(&sim, Method::GET, "/leases?format=grouped", None).await;
+    assert_eq!(cut.status, 200);
+    assert!(serde_json::from_str::<serde_json::Value>(&cut.text).is_err());
+    assert_eq!(cut.text.len(), full.text.len() / 2);
+    assert!(full.text.starts_with(&cut.text));
+    assert!(sim.faults().remove(id));
+
+    sim.faults()
+        .add(FaultRule::new(FaultKind::EmptyList).on_endpoint("list_leases"));
+    let r = call(&sim, Method::GET, "/leases", None).await;
+    assert_eq!(r.json, json!([]));
+    let r = call(&sim, Method::GET, "/leases?format=grouped", None).await;
+    let m = r.json.as_object().unwrap();
+    assert_eq!(m.len(), ids.len());
+    assert!(m.values().all(|v| v == &json!([])));
+    let r = call(&sim, Method::GET, "/leases?limit=3", None).await;
+    assert_eq!(r.json, json!({"items": [], "next_cursor": null}));
+    // Even an error (unknown scope) becomes an empty list: the seed's failure mode.
+    let r = call(&sim, Method::GET, "/leases?scope_id=172.16.0.0", None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json, json!([]));
+}
+
+#[tokio::test]
+async fn admin_endpoint_arms_lists_and_disarms_rules() {
+    let sim = start(&small_spec()).await;
+    let base = sim.base_url();
+    let rule = json!({"kind": "status", "status": 503, "endpoint": "list_scopes"});
+    let r = call_with(
+        &base,
+        Some(TOKEN),
+        Method::POST,
+        "/_sim/faults",
+        Some(&rule),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.json["id"].as_u64().unwrap();
+    assert_error(&call(&sim, Method::GET, "/scopes", None).await, 503);
+    let list = call_with(&base, Some(TOKEN), Method::GET, "/_sim/faults", None)
+        .await
+        .json;
+    assert_eq!(list[0]["id"], id);
+    assert_eq!(list[0]["hits"], 1);
+    assert_eq!(list[0]["rule"]["kind"], "status");
+    let r = call_with(
+        &base,
+        Some(TOKEN),
+        Method::DELETE,
+        &format!("/_sim/faults/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(call(&sim, Method::GET, "/scopes", None).await.status, 200);
+    let r = call_with(
+        &base,
+        Some(TOKEN),
+        Method::DELETE,
+        &format!("/_sim/faults/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let bad = call_with(
+        &base,
+        Some(TOKEN),
+        Method::POST,
+        "/_sim/faults",
+        Some(&json!({"kind": "explode"})),
+    )
+    .await;
+    assert_error(&bad, 400);
+    // Faults never apply to the admin endpoints themselves.
+    sim.faults()
+        .add(FaultRule::new(FaultKind::Status { status: 500 }));
+    assert_eq!(
+        call_with(&base, Some(TOKEN), Method::GET, "/_sim/faults", None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        call_with(&base, Some(TOKEN), Method::DELETE, "/_sim/faults", None)
+            .await
+            .status,
+        204
+    );
+    assert!(sim.faults().list().is_empty());
+}
+
+#[tokio::test]
+async fn probabilistic_rate_is_close_and_reproducible() {
+    let run = || async {
+        let sim = SimulatorBuilder::new()
+            .token(TOKEN)
+            .fault_seed(42)
+            .fault(FaultRule::new(FaultKind::Status { status: 503 }).with_probability(0.3))
+            .start()
+            .await
+            .unwrap();
+        let mut pattern = Vec::new();
+        for _ in 0..200 {
+            pattern.push(call(&sim, Method::GET, "/health", None).await.status == 503);
+        }
+        pattern
+    };
+    let a = run().await;
+    let b = run().await;
+    assert_eq!(a, b, "same fault seed, same dice");
+    let hits = a.iter().filter(|x| **x).count();
+    assert!((30..=90).contains(&hits), "{hits} of 200 at p=0.3");
+}
+
+#[tokio::test]
+async fn faults_can_target_one_server() {
+    let sim = start(&small_spec()).await;
+    let target = sim.servers()[2].name.clone();
+    sim.faults()
+        .add(FaultRule::new(FaultKind::Status { status: 500 }).on_server(target));
+    assert_eq!(call(&sim, Method::GET, "/health", None).await.status, 200);
+    let api = format!("{}/api/dhcp", sim.servers()[2].base_url());
+    assert_error(
+        &call_with(&api, Some(TOKEN), Method::GET, "/health", None).await,
+        500,
+    );
+}

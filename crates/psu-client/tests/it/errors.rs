@@ -308,7 +308,10 @@ async fn token_never_in_debug_errors_or_logs() {
     assert!(logs.contains("psu.request"), "spans were logged: {logs}");
     assert!(logs.contains("status=503"), "status recorded: {logs}");
     assert!(logs.contains("attempt=2"), "attempt recorded: {logs}");
-    assert!(logs.contains("path=/api/dhcp/scopes"), "path recorded: {logs}");
+    assert!(
+        logs.contains("path=/api/dhcp/scopes"),
+        "path recorded: {logs}"
+    );
     for text in [
         format!("{c:?}"),
         format!("{err:?}"),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may panic
 
 mod common;
+mod conformance;
 mod endpoints;
 mod errors;
 mod fixtures;

@@ -57,10 +57,10 @@ pub(crate) struct IpCounts {
 }
 
 /// A NetBox reserved IP that should exist as a reservation on the server.
-struct Wanted<'a> {
+struct Wanted {
     address: Ipv4Addr,
     client_id: String,
-    name: &'a str,
+    name: String,
 }
 
 fn sorted_by_ip<T, F>(items: &[T], ip: F, keep: impl Fn(&T) -> bool) -> Vec<&T>
@@ -117,6 +117,8 @@ struct Run<'a, 'o> {
     cleanup: bool,
     /// NetBox reserved IPs wanted on the server, by canonical client id (first address wins).
     wanted_by_client: BTreeMap<String, Ipv4Addr>,
+    /// The fields the current address will have after this plan (when the plan changes them).
+    after: Option<IpFields>,
 }
 
 impl Run<'_, '_> {
@@ -224,6 +226,7 @@ impl Run<'_, '_> {
         let Ok(net) = Ipv4Network::new(address, self.s.prefix_len) else {
             return;
         };
+        self.after = Some(after.clone());
         self.push(
             phase::IP,
             reason,
@@ -253,6 +256,7 @@ impl Run<'_, '_> {
         if before == after {
             return;
         }
+        self.after = Some(after.clone());
         let action = if downgrade {
             Action::DowngradeIp {
                 id: ip.id,
@@ -303,27 +307,33 @@ impl Run<'_, '_> {
             Some(l) => (l.hostname.as_str(), true, l.expires.as_deref()),
             None => (r.name.as_str(), false, None),
         };
-        let Some(ip) = existing else {
-            if st.push_reservations {
-                // NetBox wins: a reservation whose client id NetBox reserves elsewhere is stale.
-                if let Some(c) = canonical_client_id(&r.client_id)
-                    && let Some(&other) = self.wanted_by_client.get(&c)
-                    && other != address
-                {
-                    if self.s.writer {
-                        self.push(
-                            phase::SERVER_DELETE,
-                            Reason::ReservationNotInNetBox,
-                            Action::DeleteReservation {
-                                network: self.s.network,
-                                ip: address,
-                                client_id: r.client_id.clone(),
-                            },
-                        );
-                    }
-                    return;
+        if st.push_reservations
+            && let Some(c) = canonical_client_id(&r.client_id)
+            && let Some(&other) = self.wanted_by_client.get(&c)
+            && other != address
+        {
+            // NetBox wins: a reservation whose client id NetBox reserves at another address is
+            // stale. It is deleted (never while a partner stands in) and the address is then
+            // treated as if it had no reservation.
+            if self.s.writer {
+                self.push(
+                    phase::SERVER_DELETE,
+                    Reason::ReservationNotInNetBox,
+                    Action::DeleteReservation {
+                        network: self.s.network,
+                        ip: address,
+                        client_id: r.client_id.clone(),
+                    },
+                );
+                match (lease, existing) {
+                    (Some(l), existing) => self.lease(address, existing, l),
+                    (None, Some(ip)) if self.s.domain.contains(address) => self.stale(ip),
+                    _ => {}
                 }
             }
+            return;
+        }
+        let Some(ip) = existing else {
             let client = self.server_client_id(address, &r.client_id);
             let dns = self.wanted_dns(address, &r.name, "").unwrap_or_default();
             self.create(
@@ -339,20 +349,31 @@ impl Run<'_, '_> {
             return;
         };
         let managed = self.lease_info.contains_key(&ip.id);
+        // Without a lease, an existing row keeps its hostname (it only turns inactive).
+        let lease_info = self.lease_info;
+        let li_host = match (lease, lease_info.get(&ip.id)) {
+            (None, Some(li)) => li.hostname.as_str(),
+            _ => li_host,
+        };
         if has_tag(ip, st.protect_tag.as_deref()) {
             self.skip_protected(ip, address);
-            self.lease_info(ip, li_host, li_active, li_exp);
+            // Lease metadata is always recorded for protected IPs; a bare reservation only
+            // refreshes an existing row.
+            if lease.is_some() || managed {
+                self.lease_info(ip, li_host, li_active, li_exp);
+            }
             return;
         }
         if ip.status == st.reservation_status {
             if client_is_empty(ip) {
-                // Pre-staged: fill the client id only; status and dns_name stay.
+                // Pre-staged: fill the client id only; status and dns_name stay. A server
+                // reservation now backs the IP, so it becomes DHCP-managed.
                 if let Some(c) = self.server_client_id(address, &r.client_id) {
                     let mut after = fields(ip);
                     after.dhcp_client_id = Some(c);
                     self.update(ip, Reason::PrestagedClientIdFill, after, false);
-                }
-                if managed {
+                    self.lease_info(ip, li_host, li_active, li_exp);
+                } else if managed {
                     self.lease_info(ip, li_host, li_active, li_exp);
                 }
                 return;
@@ -559,6 +580,7 @@ pub(crate) fn plan_scope_ips(
         context: ctx(s),
         cleanup,
         wanted_by_client,
+        after: None,
     };
 
     // Reservations and leases outside the scope's network are reported and ignored.
@@ -585,7 +607,7 @@ pub(crate) fn plan_scope_ips(
     let mut slot_iter = index.range(s.vrf, net_first, net_last).peekable();
 
     // Reserved IPs (after this run) to push to the server.
-    let mut wanted: Vec<Wanted<'_>> = Vec::new();
+    let mut wanted: Vec<Wanted> = Vec::new();
 
     loop {
         let next_r = res_iter.peek().map(|r| u32::from(r.ip));
@@ -610,6 +632,7 @@ pub(crate) fn plan_scope_ips(
             None
         };
         let address = Ipv4Addr::from(addr);
+        run.after = None;
         if l.is_some() && s.exclusions.iter().any(|e| e.contains(address)) {
             run.out.report.conflicts.push(Conflict::LeaseInExclusion {
                 server: s.server.to_owned(),
@@ -650,7 +673,7 @@ pub(crate) fn plan_scope_ips(
             (None, None, None) => {}
         }
         if settings.push_reservations && s.writer {
-            collect_wanted(&mut run, address, existing, r, l, &mut wanted);
+            collect_wanted(&mut run, address, existing, &mut wanted);
         }
     }
 
@@ -661,67 +684,47 @@ pub(crate) fn plan_scope_ips(
 }
 
 /// After the upsert of `address`, is it a reserved IP NetBox wants on the server?
-fn collect_wanted<'a>(
+fn collect_wanted(
     run: &mut Run<'_, '_>,
     address: Ipv4Addr,
-    existing: Option<&'a IpamAddress>,
-    r: Option<&ServerReservation>,
-    l: Option<&ServerLease>,
-    wanted: &mut Vec<Wanted<'a>>,
+    existing: Option<&IpamAddress>,
+    wanted: &mut Vec<Wanted>,
 ) {
     let st = run.settings;
-    let Some(ip) = existing else {
-        return;
+    let after = match (run.after.take(), existing) {
+        (Some(after), _) => after,
+        (None, Some(ip)) => fields(ip),
+        (None, None) => return,
     };
-    if ip.status != st.reservation_status {
+    if after.status != st.reservation_status {
         return;
     }
-    let client = match ip
-        .dhcp_client_id
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-    {
-        Some(c) => canonical_client_id(c),
-        None => {
-            // A pre-staged IP gets its client id from the lease (or reservation) in this run.
-            let filled = if run.s.sync_ips && !has_tag(ip, st.protect_tag.as_deref()) {
-                r.map(|r| r.client_id.as_str())
-                    .or(l.map(|l| l.client_id.as_str()))
-                    .and_then(canonical_client_id)
-            } else {
-                None
-            };
-            if filled.is_none() {
-                run.out
-                    .report
-                    .skipped
-                    .push(Skipped::ReservationWithoutClientId {
-                        server: run.s.server.to_owned(),
-                        network: run.s.network,
-                        address,
-                    });
-                return;
-            }
-            filled
-        }
-    };
-    let Some(client_id) = client else {
+    let raw = after.dhcp_client_id.as_deref().unwrap_or("");
+    if raw.trim().is_empty() {
+        run.out.report.skipped.push(Skipped::ReservationWithoutClientId {
+            server: run.s.server.to_owned(),
+            network: run.s.network,
+            address,
+        });
+        return;
+    }
+    let Some(client_id) = canonical_client_id(raw) else {
         run.out.report.conflicts.push(Conflict::InvalidClientId {
             server: run.s.server.to_owned(),
             address,
-            value: ip.dhcp_client_id.clone().unwrap_or_default(),
+            value: raw.to_owned(),
         });
         return;
     };
     wanted.push(Wanted {
         address,
         client_id,
-        name: &ip.dns_name,
+        name: after.dns_name,
     });
 }
 
 /// NetBox wins: create or update server reservations for the wanted reserved IPs.
-fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted<'_>>, server: &[ServerReservation]) {
+fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted>, server: &[ServerReservation]) {
     let on_server = sorted_by_ip(server, |r| r.ip, |_| true);
     let mut seen: BTreeMap<&str, Vec<Ipv4Addr>> = BTreeMap::new();
     for w in &wanted {
@@ -762,12 +765,12 @@ fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted<'_>>, server: &[S
                     network: run.s.network,
                     ip: w.address,
                     client_id: w.client_id.clone(),
-                    name: w.name.to_owned(),
+                    name: w.name.clone(),
                 },
             ),
             Some(r) => {
                 let client_differs = !same_client_id(&r.client_id, &w.client_id);
-                let name_differs = !w.name.is_empty() && !r.name.eq_ignore_ascii_case(w.name);
+                let name_differs = !w.name.is_empty() && !r.name.eq_ignore_ascii_case(&w.name);
                 if client_differs || name_differs {
                     run.push(
                         phase::SERVER_UPDATE,
@@ -779,7 +782,7 @@ fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted<'_>>, server: &[S
                             client_id: w.client_id.clone(),
                             before_name: r.name.clone(),
                             name: if name_differs {
-                                w.name.to_owned()
+                                w.name.clone()
                             } else {
                                 r.name.clone()
                             },

@@ -793,23 +793,27 @@ impl<'a> Planner<'a> {
         let empty_r = Vec::new();
         let leases = leases.and_then(Read::ok).unwrap_or(&empty_l);
         let reservations = reservations.and_then(Read::ok).unwrap_or(&empty_r);
-        // Suspiciously empty: nothing on the server, many managed IPs in NetBox.
+        // Suspiciously empty: no active lease (or no reservation) on the server while NetBox
+        // holds many DHCP-managed IPs that only such entries keep alive.
         let mut cleanup = true;
         let guard = st.empty_guard.min_managed_ips;
-        if guard > 0
-            && st.sync_ip_addresses
-            && reservations.is_empty()
-            && !leases.iter().any(|l| l.state.is_active())
-        {
-            let managed = self
-                .index
-                .range(vrf, domain.start, domain.end)
-                .filter(|(_, slot)| {
-                    slot.ids()
-                        .iter()
-                        .any(|id| snap.inventory.lease_info.contains_key(id))
-                })
-                .count();
+        let no_leases = !leases.iter().any(|l| l.state.is_active());
+        let no_reservations = reservations.is_empty() && !st.push_reservations;
+        if guard > 0 && st.sync_ip_addresses && (no_leases || no_reservations) {
+            let (mut by_lease, mut by_reservation) = (0usize, 0usize);
+            for (_, slot) in self.index.range(vrf, domain.start, domain.end) {
+                if let index::Slot::One(ip) = slot
+                    && snap.inventory.lease_info.contains_key(&ip.id)
+                {
+                    if ip.status == st.lease_status {
+                        by_lease += 1;
+                    } else if ip.status == st.reservation_status {
+                        by_reservation += 1;
+                    }
+                }
+            }
+            let managed = if no_leases { by_lease } else { 0 }
+                .max(if no_reservations { by_reservation } else { 0 });
             if managed >= guard as usize {
                 cleanup = false;
                 so.report.conflicts.push(Conflict::SuspiciouslyEmpty {

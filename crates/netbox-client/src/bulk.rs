@@ -71,7 +71,12 @@ pub struct BulkOutcome<T> {
 
 impl<T> Default for BulkOutcome<T> {
     fn default() -> Self {
-        BulkOutcome { succeeded: Vec::new(), failed: Vec::new(), request_ids: Vec::new(), requests: 0 }
+        BulkOutcome {
+            succeeded: Vec::new(),
+            failed: Vec::new(),
+            request_ids: Vec::new(),
+            requests: 0,
+        }
     }
 }
 
@@ -147,19 +152,31 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
     /// Never fails as a whole once sending started: every record ends up in
     /// [`BulkOutcome::succeeded`] (in input order, NetBox answers creates in request order) or
     /// in [`BulkOutcome::failed`]. Only an encoding error is returned as `Err`.
-    pub async fn bulk_create<B: Serialize>(&self, items: &[B], opts: &WriteOptions) -> Result<BulkOutcome<T>> {
+    pub async fn bulk_create<B: Serialize>(
+        &self,
+        items: &[B],
+        opts: &WriteOptions,
+    ) -> Result<BulkOutcome<T>> {
         let msg = self.client.changelog(opts);
         let mut prepared = Vec::with_capacity(items.len());
         for (index, b) in items.iter().enumerate() {
             let body = with_changelog(self.client.to_value(b)?, msg);
-            prepared.push(Item { index, id: None, body });
+            prepared.push(Item {
+                index,
+                id: None,
+                body,
+            });
         }
         self.run(Kind::Create, prepared).await
     }
 
     /// Partially updates many objects (`PATCH` of a list of `{"id": …, <fields>}`); only the
     /// fields in each body change. Responses are matched to inputs by id.
-    pub async fn bulk_patch<B: Serialize>(&self, items: &[(u64, B)], opts: &WriteOptions) -> Result<BulkOutcome<T>> {
+    pub async fn bulk_patch<B: Serialize>(
+        &self,
+        items: &[(u64, B)],
+        opts: &WriteOptions,
+    ) -> Result<BulkOutcome<T>> {
         let msg = self.client.changelog(opts);
         let mut prepared = Vec::with_capacity(items.len());
         for (index, (id, b)) in items.iter().enumerate() {
@@ -168,9 +185,17 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                 Value::Object(map) => {
                     map.insert("id".into(), Value::from(*id));
                 }
-                _ => return Err(Error::Encode("a bulk PATCH body must be a JSON object".into())),
+                _ => {
+                    return Err(Error::Encode(
+                        "a bulk PATCH body must be a JSON object".into(),
+                    ));
+                }
             }
-            prepared.push(Item { index, id: Some(*id), body });
+            prepared.push(Item {
+                index,
+                id: Some(*id),
+                body,
+            });
         }
         self.run(Kind::Update, prepared).await
     }
@@ -195,7 +220,10 @@ impl<T> Endpoint<T> {
             succeeded: out
                 .succeeded
                 .into_iter()
-                .map(|s| BulkSuccess { index: s.index, value: s.value.0 })
+                .map(|s| BulkSuccess {
+                    index: s.index,
+                    value: s.value.0,
+                })
                 .collect(),
             failed: out.failed,
             request_ids: out.request_ids,
@@ -222,7 +250,11 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
             let len = self.client.encode(&it.body)?.len();
             sized.push((it, len));
         }
-        let chunks = chunk(sized, self.client.inner.bulk_chunk, self.client.inner.max_body_bytes);
+        let chunks = chunk(
+            sized,
+            self.client.inner.bulk_chunk,
+            self.client.inner.max_body_bytes,
+        );
         let abort = Arc::new(AtomicBool::new(false));
         let parallel = self.client.inner.max_concurrency;
         let results: Vec<BulkOutcome<T>> = stream::iter(chunks)
@@ -250,7 +282,9 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                 continue;
             }
             if abort.load(Ordering::Relaxed) {
-                let err = Arc::new(Error::Config("skipped: an earlier chunk failed authentication".into()));
+                let err = Arc::new(Error::Config(
+                    "skipped: an earlier chunk failed authentication".into(),
+                ));
                 fail_all(&mut out, &batch, &err);
                 continue;
             }
@@ -260,7 +294,11 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                     out.request_ids.extend(request_id);
                     self.collect_success(kind, &batch, values, &mut out);
                 }
-                Err(Error::Validation { errors, items: item_errors, .. }) => {
+                Err(Error::Validation {
+                    errors,
+                    items: item_errors,
+                    ..
+                }) => {
                     if batch.len() == 1 {
                         let reason = match item_errors.into_iter().next() {
                             Some(ie) if !ie.errors.is_empty() => ie.errors,
@@ -310,9 +348,11 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                     let err = Arc::new(e);
                     fail_all(&mut out, &batch, &err);
                 }
-                Err(Error::Server { status: 500, ref body_excerpt, .. })
-                    if batch.len() > 1 && body_excerpt.contains("RequestDataTooBig") =>
-                {
+                Err(Error::Server {
+                    status: 500,
+                    ref body_excerpt,
+                    ..
+                }) if batch.len() > 1 && body_excerpt.contains("RequestDataTooBig") => {
                     let mut batch = batch;
                     let second = batch.split_off(batch.len() / 2);
                     queue.push_front(second);
@@ -331,7 +371,10 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
         let bodies: Vec<&Value> = batch.iter().map(|it| &it.body).collect();
         let bytes = self.client.encode(&bodies)?;
         let url = self.client.url(&self.path)?;
-        let raw = self.client.send(kind.method(), url, Some(bytes), None).await?;
+        let raw = self
+            .client
+            .send(kind.method(), url, Some(bytes), None)
+            .await?;
         let values = if kind == Kind::Delete {
             Vec::new()
         } else {
@@ -340,7 +383,13 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
         Ok((values, raw.meta.request_id))
     }
 
-    fn collect_success(&self, kind: Kind, batch: &[Item], values: Vec<T>, out: &mut BulkOutcome<T>) {
+    fn collect_success(
+        &self,
+        kind: Kind,
+        batch: &[Item],
+        values: Vec<T>,
+        out: &mut BulkOutcome<T>,
+    ) {
         match kind {
             Kind::Delete => {
                 // The body is empty: report the ids we sent.
@@ -348,7 +397,10 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                     if let Some(id) = it.id
                         && let Ok(v) = serde_json::from_value::<T>(Value::from(id))
                     {
-                        out.succeeded.push(BulkSuccess { index: it.index, value: v });
+                        out.succeeded.push(BulkSuccess {
+                            index: it.index,
+                            value: v,
+                        });
                     }
                 }
             }
@@ -356,7 +408,10 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                 // Request order is kept for creates.
                 let n = values.len();
                 for (it, v) in batch.iter().zip(values) {
-                    out.succeeded.push(BulkSuccess { index: it.index, value: v });
+                    out.succeeded.push(BulkSuccess {
+                        index: it.index,
+                        value: v,
+                    });
                 }
                 if n != batch.len() {
                     let err = Arc::new(Error::Decode {
@@ -371,7 +426,10 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
                 let mut by_id: HashMap<u64, T> = values.into_iter().map(|v| (v.id(), v)).collect();
                 for it in batch {
                     match it.id.and_then(|id| by_id.remove(&id)) {
-                        Some(v) => out.succeeded.push(BulkSuccess { index: it.index, value: v }),
+                        Some(v) => out.succeeded.push(BulkSuccess {
+                            index: it.index,
+                            value: v,
+                        }),
                         None => {
                             let err = Arc::new(Error::Decode {
                                 path: self.path.clone(),
@@ -401,14 +459,34 @@ mod tests {
     #[test]
     fn chunks_by_count_and_size() {
         let items: Vec<(Item, usize)> = (0..10)
-            .map(|i| (Item { index: i, id: None, body: Value::Null }, 100))
+            .map(|i| {
+                (
+                    Item {
+                        index: i,
+                        id: None,
+                        body: Value::Null,
+                    },
+                    100,
+                )
+            })
             .collect();
         let c = chunk(items.clone(), 4, 1_000_000);
         assert_eq!(c.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
         let c = chunk(items, 100, 350);
         assert_eq!(c.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 3, 1]);
         // One oversized record still goes out alone.
-        let c = chunk(vec![(Item { index: 0, id: None, body: Value::Null }, 5000)], 10, 100);
+        let c = chunk(
+            vec![(
+                Item {
+                    index: 0,
+                    id: None,
+                    body: Value::Null,
+                },
+                5000,
+            )],
+            10,
+            100,
+        );
         assert_eq!(c.len(), 1);
         assert!(chunk(Vec::new(), 10, 100).is_empty());
     }

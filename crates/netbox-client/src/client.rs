@@ -84,7 +84,10 @@ pub struct WriteOptions {
 impl WriteOptions {
     /// Options with a change-log message.
     pub fn message(msg: impl Into<String>) -> Self {
-        WriteOptions { changelog_message: Some(msg.into()), if_match: None }
+        WriteOptions {
+            changelog_message: Some(msg.into()),
+            if_match: None,
+        }
     }
 
     /// Adds an `If-Match` precondition.
@@ -134,7 +137,10 @@ pub(crate) struct RawResponse {
 }
 
 fn header(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    resp.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
@@ -149,7 +155,12 @@ impl NetBoxClient {
         ClientBuilder::new(base_url)
     }
 
-    pub(crate) fn from_parts(b: ClientBuilder, base: Url, http: reqwest::Client, plugin_path: String) -> Self {
+    pub(crate) fn from_parts(
+        b: ClientBuilder,
+        base: Url,
+        http: reqwest::Client,
+        plugin_path: String,
+    ) -> Self {
         NetBoxClient {
             inner: Arc::new(Inner {
                 http,
@@ -202,7 +213,11 @@ impl NetBoxClient {
         if !path.ends_with('/') {
             path.push('/');
         }
-        Endpoint { client: self.clone(), path, _t: PhantomData }
+        Endpoint {
+            client: self.clone(),
+            path,
+            _t: PhantomData,
+        }
     }
 
     pub(crate) fn url(&self, path: &str) -> Result<Url> {
@@ -215,14 +230,20 @@ impl NetBoxClient {
     pub(crate) fn encode<B: Serialize + ?Sized>(&self, body: &B) -> Result<Bytes> {
         let t = Instant::now();
         let out = serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()));
-        self.inner.counters.encode_ns.fetch_add(nanos(t.elapsed()), Ordering::Relaxed);
+        self.inner
+            .counters
+            .encode_ns
+            .fetch_add(nanos(t.elapsed()), Ordering::Relaxed);
         out.map(Bytes::from)
     }
 
     pub(crate) fn to_value<B: Serialize + ?Sized>(&self, body: &B) -> Result<Value> {
         let t = Instant::now();
         let out = serde_json::to_value(body).map_err(|e| Error::Encode(e.to_string()));
-        self.inner.counters.encode_ns.fetch_add(nanos(t.elapsed()), Ordering::Relaxed);
+        self.inner
+            .counters
+            .encode_ns
+            .fetch_add(nanos(t.elapsed()), Ordering::Relaxed);
         out
     }
 
@@ -234,12 +255,17 @@ impl NetBoxClient {
             json_path: e.path().to_string(),
             message: e.into_inner().to_string(),
         });
-        self.inner.counters.decode_ns.fetch_add(nanos(t.elapsed()), Ordering::Relaxed);
+        self.inner
+            .counters
+            .decode_ns
+            .fetch_add(nanos(t.elapsed()), Ordering::Relaxed);
         out
     }
 
     pub(crate) fn changelog<'a>(&'a self, opts: &'a WriteOptions) -> Option<&'a str> {
-        opts.changelog_message.as_deref().or(self.inner.changelog_message.as_deref())
+        opts.changelog_message
+            .as_deref()
+            .or(self.inner.changelog_message.as_deref())
     }
 
     /// Sends one request with retries. `if_match` adds the precondition header.
@@ -289,16 +315,21 @@ impl NetBoxClient {
                 }
                 Err(e) => Err(e),
             };
-            c.wait_ns.fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
+            c.wait_ns
+                .fetch_add(nanos(started.elapsed()), Ordering::Relaxed);
             drop(permit);
             let retry_in = match outcome {
                 Ok((meta, ra, body_bytes)) => {
-                    c.bytes_received.fetch_add(body_bytes.len() as u64, Ordering::Relaxed);
+                    c.bytes_received
+                        .fetch_add(body_bytes.len() as u64, Ordering::Relaxed);
                     if (200..300).contains(&meta.status) {
-                        return Ok(RawResponse { body: body_bytes, meta });
+                        return Ok(RawResponse {
+                            body: body_bytes,
+                            meta,
+                        });
                     }
-                    let retryable = meta.status == 429
-                        || (read_only && matches!(meta.status, 502..=504));
+                    let retryable =
+                        meta.status == 429 || (read_only && matches!(meta.status, 502..=504));
                     if !retryable || attempt >= self.inner.retry.max_retries {
                         tracing::debug!(status = meta.status, %path, "NetBox request failed");
                         return Err(error::from_response(
@@ -314,7 +345,8 @@ impl NetBoxClient {
                 }
                 Err(e) => {
                     let never_sent = e.is_connect();
-                    let retryable = never_sent || (read_only && (e.is_timeout() || e.is_request() || e.is_body()));
+                    let retryable = never_sent
+                        || (read_only && (e.is_timeout() || e.is_request() || e.is_body()));
                     if !retryable || attempt >= self.inner.retry.max_retries {
                         return Err(Error::Transport {
                             method: method.to_string(),
@@ -344,13 +376,19 @@ pub struct Endpoint<T> {
 
 impl<T> Clone for Endpoint<T> {
     fn clone(&self) -> Self {
-        Endpoint { client: self.client.clone(), path: self.path.clone(), _t: PhantomData }
+        Endpoint {
+            client: self.client.clone(),
+            path: self.path.clone(),
+            _t: PhantomData,
+        }
     }
 }
 
 impl<T> fmt::Debug for Endpoint<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Endpoint").field("path", &self.path).finish()
+        f.debug_struct("Endpoint")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -373,7 +411,8 @@ impl<T> Endpoint<T> {
 /// Adds `changelog_message` to a JSON object body unless the caller already set one.
 pub(crate) fn with_changelog(mut v: Value, msg: Option<&str>) -> Value {
     if let (Some(m), Value::Object(map)) = (msg, &mut v) {
-        map.entry("changelog_message").or_insert_with(|| Value::String(m.to_owned()));
+        map.entry("changelog_message")
+            .or_insert_with(|| Value::String(m.to_owned()));
     }
     v
 }
@@ -382,44 +421,83 @@ impl<T: DeserializeOwned> Endpoint<T> {
     /// `GET <path><id>/`, with the object's ETag in the metadata.
     pub async fn get(&self, id: u64) -> Result<Written<T>> {
         let p = self.object_path(id);
-        let raw = self.client.send(Method::GET, self.client.url(&p)?, None, None).await?;
-        Ok(Written { value: self.client.decode(&p, &raw.body)?, meta: raw.meta })
+        let raw = self
+            .client
+            .send(Method::GET, self.client.url(&p)?, None, None)
+            .await?;
+        Ok(Written {
+            value: self.client.decode(&p, &raw.body)?,
+            meta: raw.meta,
+        })
     }
 
     /// `POST <path>` of one object.
-    pub async fn create<B: Serialize + ?Sized>(&self, body: &B, opts: &WriteOptions) -> Result<Written<T>> {
+    pub async fn create<B: Serialize + ?Sized>(
+        &self,
+        body: &B,
+        opts: &WriteOptions,
+    ) -> Result<Written<T>> {
         let v = with_changelog(self.client.to_value(body)?, self.client.changelog(opts));
         let bytes = self.client.encode(&v)?;
         let raw = self
             .client
-            .send(Method::POST, self.client.url(&self.path)?, Some(bytes), None)
+            .send(
+                Method::POST,
+                self.client.url(&self.path)?,
+                Some(bytes),
+                None,
+            )
             .await?;
-        Ok(Written { value: self.client.decode(&self.path, &raw.body)?, meta: raw.meta })
+        Ok(Written {
+            value: self.client.decode(&self.path, &raw.body)?,
+            meta: raw.meta,
+        })
     }
 
     /// `PATCH <path><id>/` with only the fields in `body` (fields we don't own stay untouched).
     /// With `opts.if_match`, a stale ETag gives [`Error::PreconditionFailed`].
-    pub async fn patch<B: Serialize + ?Sized>(&self, id: u64, body: &B, opts: &WriteOptions) -> Result<Written<T>> {
+    pub async fn patch<B: Serialize + ?Sized>(
+        &self,
+        id: u64,
+        body: &B,
+        opts: &WriteOptions,
+    ) -> Result<Written<T>> {
         let p = self.object_path(id);
         let v = with_changelog(self.client.to_value(body)?, self.client.changelog(opts));
         let bytes = self.client.encode(&v)?;
         let raw = self
             .client
-            .send(Method::PATCH, self.client.url(&p)?, Some(bytes), opts.if_match.as_deref())
+            .send(
+                Method::PATCH,
+                self.client.url(&p)?,
+                Some(bytes),
+                opts.if_match.as_deref(),
+            )
             .await?;
-        Ok(Written { value: self.client.decode(&p, &raw.body)?, meta: raw.meta })
+        Ok(Written {
+            value: self.client.decode(&p, &raw.body)?,
+            meta: raw.meta,
+        })
     }
 
     /// `DELETE <path><id>/` (with the change-log message in the body and optional `If-Match`).
     pub async fn delete(&self, id: u64, opts: &WriteOptions) -> Result<ResponseMeta> {
         let p = self.object_path(id);
         let body = match self.client.changelog(opts) {
-            Some(m) => Some(self.client.encode(&serde_json::json!({ "changelog_message": m }))?),
+            Some(m) => Some(
+                self.client
+                    .encode(&serde_json::json!({ "changelog_message": m }))?,
+            ),
             None => None,
         };
         let raw = self
             .client
-            .send(Method::DELETE, self.client.url(&p)?, body, opts.if_match.as_deref())
+            .send(
+                Method::DELETE,
+                self.client.url(&p)?,
+                body,
+                opts.if_match.as_deref(),
+            )
             .await?;
         Ok(raw.meta)
     }

@@ -49,7 +49,9 @@ impl Token {
     pub(crate) fn header_value(&self) -> Result<http::HeaderValue> {
         let scheme = if self.is_v2() { "Bearer" } else { "Token" };
         let mut v = http::HeaderValue::from_str(&format!("{scheme} {}", self.0.expose_secret()))
-            .map_err(|_| Error::Config("the token contains characters not allowed in a header".into()))?;
+            .map_err(|_| {
+                Error::Config("the token contains characters not allowed in a header".into())
+            })?;
         v.set_sensitive(true);
         Ok(v)
     }
@@ -57,7 +59,11 @@ impl Token {
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Token({}, <redacted>)", if self.is_v2() { "v2" } else { "v1" })
+        write!(
+            f,
+            "Token({}, <redacted>)",
+            if self.is_v2() { "v2" } else { "v1" }
+        )
     }
 }
 
@@ -114,7 +120,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
-        RetryPolicy { max_retries: 0, ..Self::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..Self::default()
+        }
     }
 
     /// The delay before retry number `attempt` (0-based), given an optional `Retry-After`.
@@ -261,7 +270,10 @@ impl ClientBuilder {
         let mut base = Url::parse(&self.base_url)
             .map_err(|e| Error::Config(format!("bad base URL {:?}: {e}", self.base_url)))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(Error::Config(format!("unsupported URL scheme {:?}", base.scheme())));
+            return Err(Error::Config(format!(
+                "unsupported URL scheme {:?}",
+                base.scheme()
+            )));
         }
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
@@ -275,7 +287,10 @@ impl ClientBuilder {
             .ok_or_else(|| Error::Config("no API token given".into()))?;
         let mut headers = http::HeaderMap::new();
         headers.insert(http::header::AUTHORIZATION, token.header_value()?);
-        headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
+        headers.insert(
+            http::header::ACCEPT,
+            http::HeaderValue::from_static("application/json"),
+        );
         let mut rb = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(self.user_agent.clone())
@@ -311,7 +326,13 @@ mod tests {
     fn token_scheme_and_redaction() {
         let v2 = Token::new("nbt_abcdefghijkl.0123456789012345678901234567890123456789");
         assert!(v2.is_v2());
-        assert!(v2.header_value().unwrap().to_str().unwrap().starts_with("Bearer nbt_"));
+        assert!(
+            v2.header_value()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer nbt_")
+        );
         let v1 = Token::new("Token 0123456789abcdef0123456789abcdef01234567");
         assert!(!v1.is_v2());
         assert_eq!(
@@ -326,29 +347,52 @@ mod tests {
 
     #[test]
     fn backoff_grows_caps_and_honours_retry_after() {
-        let p = RetryPolicy { jitter: false, ..RetryPolicy::default() };
+        let p = RetryPolicy {
+            jitter: false,
+            ..RetryPolicy::default()
+        };
         assert_eq!(p.delay(0, None), Duration::from_millis(250));
         assert_eq!(p.delay(2, None), Duration::from_millis(1000));
         assert_eq!(p.delay(30, None), Duration::from_secs(30));
-        assert_eq!(p.delay(0, Some(Duration::from_secs(7))), Duration::from_secs(7));
-        assert_eq!(p.delay(0, Some(Duration::from_secs(700))), Duration::from_secs(30));
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(7))),
+            Duration::from_secs(7)
+        );
+        assert_eq!(
+            p.delay(0, Some(Duration::from_secs(700))),
+            Duration::from_secs(30)
+        );
         let j = RetryPolicy::default();
         for _ in 0..50 {
             let d = j.delay(1, None);
-            assert!(d >= Duration::from_millis(250) && d <= Duration::from_millis(500), "{d:?}");
+            assert!(
+                d >= Duration::from_millis(250) && d <= Duration::from_millis(500),
+                "{d:?}"
+            );
         }
     }
 
     #[test]
     fn build_rejects_bad_config() {
-        assert!(matches!(ClientBuilder::new("not a url").build(), Err(Error::Config(_))));
-        assert!(matches!(ClientBuilder::new("http://x/").build(), Err(Error::Config(_))));
         assert!(matches!(
-            ClientBuilder::new("ftp://x/").token(Token::new("a")).build(),
+            ClientBuilder::new("not a url").build(),
             Err(Error::Config(_))
         ));
         assert!(matches!(
-            ClientBuilder::new("http://x/").token(Token::new("a")).ca_pem("nope").build(),
+            ClientBuilder::new("http://x/").build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            ClientBuilder::new("ftp://x/")
+                .token(Token::new("a"))
+                .build(),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            ClientBuilder::new("http://x/")
+                .token(Token::new("a"))
+                .ca_pem("nope")
+                .build(),
             Err(Error::Config(_))
         ));
     }

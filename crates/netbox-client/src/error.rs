@@ -249,7 +249,9 @@ pub enum Error {
     },
 
     /// The request could not be sent or the response could not be read.
-    #[error("transport error on {method} {path} (may have been sent: {may_have_been_sent}): {source}")]
+    #[error(
+        "transport error on {method} {path} (may have been sent: {may_have_been_sent}): {source}"
+    )]
     Transport {
         /// HTTP method.
         method: String,
@@ -345,7 +347,10 @@ pub(crate) fn from_response(
         400 => {
             let (errors, items) = match &json {
                 Some(v) => match parse_bulk_errors(v) {
-                    Some((d, items)) => (FieldErrors::from_pairs([(FieldErrors::NON_FIELD, d)]), items),
+                    Some((d, items)) => (
+                        FieldErrors::from_pairs([(FieldErrors::NON_FIELD, d)]),
+                        items,
+                    ),
                     None => (FieldErrors::from_json(v), Vec::new()),
                 },
                 None => (
@@ -353,7 +358,11 @@ pub(crate) fn from_response(
                     Vec::new(),
                 ),
             };
-            Error::Validation { errors, items, request_id }
+            Error::Validation {
+                errors,
+                items,
+                request_id,
+            }
         }
         401 => Error::Auth { status, detail },
         403 => {
@@ -364,9 +373,15 @@ pub(crate) fn from_response(
                 Error::Permission { detail }
             }
         }
-        404 => Error::NotFound { path: path.to_owned(), detail },
+        404 => Error::NotFound {
+            path: path.to_owned(),
+            detail,
+        },
         409 => Error::Conflict { detail },
-        412 => Error::PreconditionFailed { current_etag: etag, detail },
+        412 => Error::PreconditionFailed {
+            current_etag: etag,
+            detail,
+        },
         _ => Error::Server {
             status,
             message: detail,
@@ -397,7 +412,10 @@ mod tests {
         assert_eq!(e.get("address"), ["bad"]);
         assert_eq!(e.get("status").len(), 2);
         let e = FieldErrors::from_json(&json!(["'start' and 'offset' are mutually exclusive."]));
-        assert_eq!(e.get("__all__"), ["'start' and 'offset' are mutually exclusive."]);
+        assert_eq!(
+            e.get("__all__"),
+            ["'start' and 'offset' are mutually exclusive."]
+        );
         let e = FieldErrors::from_json(&json!({"custom_fields": {"nope": "does not exist"}}));
         assert_eq!(e.get("custom_fields.nope"), ["does not exist"]);
         let e = FieldErrors::from_json(&json!({"detail": "JSON parse error"}));
@@ -407,7 +425,8 @@ mod tests {
 
     #[test]
     fn bulk_body_needs_index_or_id() {
-        let body = json!({"detail": "1 of 2", "errors": [{"index": 1, "errors": {"address": ["dup"]}}]});
+        let body =
+            json!({"detail": "1 of 2", "errors": [{"index": 1, "errors": {"address": ["dup"]}}]});
         let (d, items) = parse_bulk_errors(&body).unwrap();
         assert_eq!(d, "1 of 2");
         assert_eq!(items[0].index, Some(1));
@@ -418,7 +437,14 @@ mod tests {
 
     #[test]
     fn forbidden_is_auth_or_permission_by_body() {
-        let auth = from_response(403, "/p", br#"{"detail":"Invalid v2 token"}"#, None, None, None);
+        let auth = from_response(
+            403,
+            "/p",
+            br#"{"detail":"Invalid v2 token"}"#,
+            None,
+            None,
+            None,
+        );
         assert!(matches!(auth, Error::Auth { status: 403, .. }));
         let perm = from_response(
             403,

@@ -141,7 +141,10 @@ impl HasId for IpAddress {
 impl IpAddress {
     /// The raw `dhcp_client_id` custom field value, if set.
     pub fn dhcp_client_id(&self) -> Option<&str> {
-        self.custom_fields.get(DHCP_CLIENT_ID_FIELD).and_then(Value::as_str).filter(|s| !s.is_empty())
+        self.custom_fields
+            .get(DHCP_CLIENT_ID_FIELD)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
     }
 
     /// The `dhcp_client_id` custom field parsed as a [`ClientId`].
@@ -201,7 +204,10 @@ pub struct IpAddressWrite {
 impl IpAddressWrite {
     /// A write that sets the address (what a create needs at least).
     pub fn new(address: IpNetwork) -> Self {
-        IpAddressWrite { address: Some(address), ..Self::default() }
+        IpAddressWrite {
+            address: Some(address),
+            ..Self::default()
+        }
     }
 
     /// Sets the VRF (`None` = global table).
@@ -234,13 +240,20 @@ impl IpAddressWrite {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.tags = Some(slugs.into_iter().map(|s| TagSlug { slug: s.into() }).collect());
+        self.tags = Some(
+            slugs
+                .into_iter()
+                .map(|s| TagSlug { slug: s.into() })
+                .collect(),
+        );
         self
     }
 
     /// Sets one custom field (`Value::Null` clears it).
     pub fn custom_field(mut self, name: impl Into<String>, value: Value) -> Self {
-        self.custom_fields.get_or_insert_with(Map::new).insert(name.into(), value);
+        self.custom_fields
+            .get_or_insert_with(Map::new)
+            .insert(name.into(), value);
         self
     }
 
@@ -457,9 +470,11 @@ fn is_duplicate(e: &Error) -> bool {
         Error::Validation { errors, .. } => errors
             .iter()
             .any(|(_, msgs)| msgs.iter().any(|m| m.contains("already exists"))),
-        Error::Server { status: 500, message, .. } => {
-            message.contains("duplicate key") || message.contains("IntegrityError")
-        }
+        Error::Server {
+            status: 500,
+            message,
+            ..
+        } => message.contains("duplicate key") || message.contains("IntegrityError"),
         _ => false,
     }
 }
@@ -497,19 +512,32 @@ impl NetBoxClient {
 
     /// The sync's default listing of IP addresses: only [`IP_SYNC_FIELDS`], lazily paged.
     /// Any `fields=` in `query` is replaced.
-    pub fn ip_addresses_sync_view(&self, query: &ListQuery) -> BoxStream<'static, Result<IpAddress>> {
+    pub fn ip_addresses_sync_view(
+        &self,
+        query: &ListQuery,
+    ) -> BoxStream<'static, Result<IpAddress>> {
         let q = query.clone().fields(IP_SYNC_FIELDS.iter().copied());
         self.ip_addresses().list(&q)
     }
 
     /// The IP address with this host address in this VRF (any mask), if it exists.
-    pub async fn find_ip_address(&self, address: std::net::IpAddr, vrf: VrfFilter) -> Result<Option<IpAddress>> {
+    pub async fn find_ip_address(
+        &self,
+        address: std::net::IpAddr,
+        vrf: VrfFilter,
+    ) -> Result<Option<IpAddress>> {
         let q = ListQuery::new().param("address", address).vrf(vrf);
         self.ip_addresses().first(&q).await
     }
 
     /// Returns the tag with `slug`, creating it if missing (safe against a concurrent creator).
-    pub async fn ensure_tag(&self, name: &str, slug: &str, color: &str, opts: &WriteOptions) -> Result<Tag> {
+    pub async fn ensure_tag(
+        &self,
+        name: &str,
+        slug: &str,
+        color: &str,
+        opts: &WriteOptions,
+    ) -> Result<Tag> {
         let q = ListQuery::new().param("slug", slug);
         if let Some(t) = self.tags().first(&q).await? {
             return Ok(t);
@@ -517,11 +545,7 @@ impl NetBoxClient {
         let body = serde_json::json!({ "name": name, "slug": slug, "color": color });
         match self.tags().create(&body, opts).await {
             Ok(w) => Ok(w.value),
-            Err(e) if is_duplicate(&e) => self
-                .tags()
-                .first(&q)
-                .await?
-                .ok_or(e),
+            Err(e) if is_duplicate(&e) => self.tags().first(&q).await?.ok_or(e),
             Err(e) => Err(e),
         }
     }
@@ -530,8 +554,13 @@ impl NetBoxClient {
     /// filter logic. Adds `ipam.ipaddress` to an existing field that lacks it; never removes
     /// anything. Idempotent and safe against a concurrent creator.
     pub async fn ensure_dhcp_client_id_field(&self, opts: &WriteOptions) -> Result<CustomField> {
-        self.ensure_text_custom_field(DHCP_CLIENT_ID_FIELD, "DHCP client id", "ipam.ipaddress", opts)
-            .await
+        self.ensure_text_custom_field(
+            DHCP_CLIENT_ID_FIELD,
+            "DHCP client id",
+            "ipam.ipaddress",
+            opts,
+        )
+        .await
     }
 
     /// Makes sure a text custom field `name` exists on `object_type` (see
@@ -568,7 +597,11 @@ impl NetBoxClient {
         let mut types = existing.object_types.clone();
         types.push(object_type.to_owned());
         let body = serde_json::json!({ "object_types": types });
-        Ok(self.custom_fields().patch(existing.id, &body, opts).await?.value)
+        Ok(self
+            .custom_fields()
+            .patch(existing.id, &body, opts)
+            .await?
+            .value)
     }
 
     /// Returns the VRF with this exact name, creating it if missing.
@@ -577,16 +610,27 @@ impl NetBoxClient {
         if let Some(v) = self.vrfs().first(&q).await? {
             return Ok(v);
         }
-        let body = VrfWrite { name: Some(name.to_owned()), ..VrfWrite::default() };
+        let body = VrfWrite {
+            name: Some(name.to_owned()),
+            ..VrfWrite::default()
+        };
         Ok(self.vrfs().create(&body, opts).await?.value)
     }
 
     /// Returns the prefix with exactly this network in this VRF (`None` = global table),
     /// creating it (status `active`) if missing. NetBox does not make prefixes unique, so two
     /// concurrent callers can both create one; the lowest id wins on the next lookup.
-    pub async fn get_or_create_prefix(&self, prefix: IpNetwork, vrf: Option<u64>, opts: &WriteOptions) -> Result<Prefix> {
+    pub async fn get_or_create_prefix(
+        &self,
+        prefix: IpNetwork,
+        vrf: Option<u64>,
+        opts: &WriteOptions,
+    ) -> Result<Prefix> {
         let vf = vrf.map_or(VrfFilter::Global, VrfFilter::Id);
-        let q = ListQuery::new().param("prefix", prefix).vrf(vf).param("ordering", "id");
+        let q = ListQuery::new()
+            .param("prefix", prefix)
+            .vrf(vf)
+            .param("ordering", "id");
         if let Some(p) = self.prefixes().first(&q).await? {
             return Ok(p);
         }
@@ -622,8 +666,12 @@ mod tests {
         assert!(full.has_tag("dhcp"));
         assert_eq!(full.dhcp_client_id(), Some("aa-bb-cc-dd-ee-ff"));
         assert!(full.client_id().unwrap().is_some());
-        assert_eq!(full.etag().unwrap(), "W/\"2026-11-22T10:51:50.423194+00:00\"");
-        let trimmed: IpAddress = serde_json::from_value(json!({"id": 1, "address": "10.0.0.1/32"})).unwrap();
+        assert_eq!(
+            full.etag().unwrap(),
+            "W/\"2026-11-22T10:51:50.423194+00:00\""
+        );
+        let trimmed: IpAddress =
+            serde_json::from_value(json!({"id": 1, "address": "10.0.0.1/32"})).unwrap();
         assert_eq!(trimmed.vrf, None);
         assert!(trimmed.custom_fields.is_empty());
         assert_eq!(trimmed.dhcp_client_id(), None);
@@ -632,7 +680,10 @@ mod tests {
     #[test]
     fn write_sends_only_set_fields() {
         let w = IpAddressWrite::default().description("x");
-        assert_eq!(serde_json::to_value(&w).unwrap(), json!({"description": "x"}));
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            json!({"description": "x"})
+        );
         let w = IpAddressWrite::new("10.0.0.1/24".parse().unwrap())
             .vrf(None)
             .tags(["dhcp"])

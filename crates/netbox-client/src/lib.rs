@@ -41,12 +41,13 @@ pub mod plugin;
 pub use bulk::{BulkFailure, BulkFailureReason, BulkOutcome, BulkSuccess, HasId};
 pub use client::{ClientStats, Endpoint, NetBoxClient, ResponseMeta, WriteOptions, Written};
 pub use config::{
-    ClientBuilder, DEFAULT_BULK_CHUNK, DEFAULT_MAX_BODY_BYTES, DEFAULT_PAGE_SIZE, DEFAULT_PLUGIN_PATH,
-    RetryPolicy, SleepFuture, Sleeper, Token, TokioSleeper,
+    ClientBuilder, DEFAULT_BULK_CHUNK, DEFAULT_MAX_BODY_BYTES, DEFAULT_PAGE_SIZE,
+    DEFAULT_PLUGIN_PATH, RetryPolicy, SleepFuture, Sleeper, Token, TokioSleeper,
 };
 pub use error::{BulkItemError, Error, FieldErrors, Result};
 pub use ipam::{
-    CustomField, DHCP_CLIENT_ID_FIELD, IP_SYNC_FIELDS, IpAddress, IpAddressWrite, IpRange, IpRangeWrite,
-    Prefix, PrefixWrite, Tag, TagRef, TagSlug, Vrf, VrfRef, VrfWrite, etag_from_last_updated,
+    CustomField, DHCP_CLIENT_ID_FIELD, IP_SYNC_FIELDS, IpAddress, IpAddressWrite, IpRange,
+    IpRangeWrite, Prefix, PrefixWrite, Tag, TagRef, TagSlug, Vrf, VrfRef, VrfWrite,
+    etag_from_last_updated,
 };
 pub use pagination::{ListQuery, Page, Pagination, VrfFilter};

@@ -134,7 +134,10 @@ impl ListQuery {
         if self.brief {
             out.push(("brief".into(), "1".into()));
         }
-        out.push(("limit".into(), self.page_size.unwrap_or(default_page_size).to_string()));
+        out.push((
+            "limit".into(),
+            self.page_size.unwrap_or(default_page_size).to_string(),
+        ));
         if self.pagination == Pagination::Cursor {
             out.push(("start".into(), "0".into()));
         }
@@ -165,12 +168,18 @@ struct PageState {
 
 /// Checks a `next` link: same origin and under the base path, and not seen before.
 pub(crate) fn check_next(base: &Url, link: &str, seen: &HashSet<String>) -> Result<Url> {
-    let url = Url::parse(link).map_err(|_| Error::ForeignNext { next: link.to_owned() })?;
+    let url = Url::parse(link).map_err(|_| Error::ForeignNext {
+        next: link.to_owned(),
+    })?;
     if url.origin() != base.origin() || !url.path().starts_with(base.path()) {
-        return Err(Error::ForeignNext { next: link.to_owned() });
+        return Err(Error::ForeignNext {
+            next: link.to_owned(),
+        });
     }
     if seen.contains(url.as_str()) {
-        return Err(Error::PaginationLoop { next: link.to_owned() });
+        return Err(Error::PaginationLoop {
+            next: link.to_owned(),
+        });
     }
     Ok(url)
 }
@@ -280,7 +289,14 @@ mod tests {
     fn next_must_stay_on_origin_and_base_path() {
         let base = Url::parse("https://nb.example.com/netbox/").unwrap();
         let seen = HashSet::new();
-        assert!(check_next(&base, "https://nb.example.com/netbox/api/x/?offset=2", &seen).is_ok());
+        assert!(
+            check_next(
+                &base,
+                "https://nb.example.com/netbox/api/x/?offset=2",
+                &seen
+            )
+            .is_ok()
+        );
         for bad in [
             "http://nb.example.com/netbox/api/x/",
             "https://evil.example.com/netbox/api/x/",
@@ -288,12 +304,22 @@ mod tests {
             "https://nb.example.com/other/api/x/",
             "not a url",
         ] {
-            assert!(matches!(check_next(&base, bad, &seen), Err(Error::ForeignNext { .. })), "{bad}");
+            assert!(
+                matches!(
+                    check_next(&base, bad, &seen),
+                    Err(Error::ForeignNext { .. })
+                ),
+                "{bad}"
+            );
         }
         let mut seen = HashSet::new();
         seen.insert("https://nb.example.com/netbox/api/x/?offset=2".to_owned());
         assert!(matches!(
-            check_next(&base, "https://nb.example.com/netbox/api/x/?offset=2", &seen),
+            check_next(
+                &base,
+                "https://nb.example.com/netbox/api/x/?offset=2",
+                &seen
+            ),
             Err(Error::PaginationLoop { .. })
         ));
     }
@@ -310,8 +336,23 @@ mod tests {
         let s: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(
             s,
-            ["vrf_id=null", "vrf_id=3", "cf_dhcp_client_id=null", "fields=id,address", "limit=1000", "start=0"]
+            [
+                "vrf_id=null",
+                "vrf_id=3",
+                "cf_dhcp_client_id=null",
+                "fields=id,address",
+                "limit=1000",
+                "start=0"
+            ]
         );
-        assert_eq!(ListQuery::new().page_size(5000).to_pairs(7).last().unwrap().1, "1000");
+        assert_eq!(
+            ListQuery::new()
+                .page_size(5000)
+                .to_pairs(7)
+                .last()
+                .unwrap()
+                .1,
+            "1000"
+        );
     }
 }

@@ -378,7 +378,10 @@ impl Scope {
 
     /// The Windows scope id: the network address of the prefix.
     pub fn scope_network(&self) -> Option<IpAddr> {
-        self.prefix.as_ref().and_then(|p| p.prefix).map(|n| n.network())
+        self.prefix
+            .as_ref()
+            .and_then(|p| p.prefix)
+            .map(|n| n.network())
     }
 }
 
@@ -511,7 +514,15 @@ macro_rules! has_id {
         }
     )*};
 }
-has_id!(DhcpServer, DhcpFailover, OptionCodeDefinition, OptionValue, ExclusionRange, Scope, LeaseInfo);
+has_id!(
+    DhcpServer,
+    DhcpFailover,
+    OptionCodeDefinition,
+    OptionValue,
+    ExclusionRange,
+    Scope,
+    LeaseInfo
+);
 
 /// Handle on the plugin API. Get one with [`NetBoxClient::plugin`].
 #[derive(Debug, Clone)]
@@ -522,13 +533,16 @@ pub struct PluginApi {
 impl NetBoxClient {
     /// The Windows DHCP plugin API under the configured base path.
     pub fn plugin(&self) -> PluginApi {
-        PluginApi { client: self.clone() }
+        PluginApi {
+            client: self.clone(),
+        }
     }
 }
 
 impl PluginApi {
     fn ep<T>(&self, name: &str) -> Endpoint<T> {
-        self.client.endpoint(format!("{}{name}/", self.client.inner.plugin_path))
+        self.client
+            .endpoint(format!("{}{name}/", self.client.inner.plugin_path))
     }
 
     /// `servers/`.
@@ -577,19 +591,34 @@ impl PluginApi {
             .client
             .send(http::Method::GET, self.client.url(&p)?, None, None)
             .await?;
-        Ok(Written { value: self.client.decode(&p, &raw.body)?, meta: raw.meta })
+        Ok(Written {
+            value: self.client.decode(&p, &raw.body)?,
+            meta: raw.meta,
+        })
     }
 
     /// `PATCH settings/` with only the given keys (e.g. `{"push_reservations": true}`).
-    pub async fn update_settings(&self, changes: &Map<String, Value>, opts: &WriteOptions) -> Result<Written<PluginSettings>> {
+    pub async fn update_settings(
+        &self,
+        changes: &Map<String, Value>,
+        opts: &WriteOptions,
+    ) -> Result<Written<PluginSettings>> {
         let p = self.settings_path();
         let body = with_changelog(Value::Object(changes.clone()), self.client.changelog(opts));
         let bytes = self.client.encode(&body)?;
         let raw = self
             .client
-            .send(http::Method::PATCH, self.client.url(&p)?, Some(bytes), opts.if_match.as_deref())
+            .send(
+                http::Method::PATCH,
+                self.client.url(&p)?,
+                Some(bytes),
+                opts.if_match.as_deref(),
+            )
             .await?;
-        Ok(Written { value: self.client.decode(&p, &raw.body)?, meta: raw.meta })
+        Ok(Written {
+            value: self.client.decode(&p, &raw.body)?,
+            meta: raw.meta,
+        })
     }
 }
 
@@ -605,6 +634,9 @@ mod tests {
             ..DhcpServerWrite::default()
         };
         assert!(!format!("{w:?}").contains("app-token-123"));
-        assert_eq!(serde_json::to_value(&w).unwrap()["api_key"], "app-token-123");
+        assert_eq!(
+            serde_json::to_value(&w).unwrap()["api_key"],
+            "app-token-123"
+        );
     }
 }

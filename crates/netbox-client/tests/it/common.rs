@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use windhcp_netbox_client::{
-    ListQuery, NetBoxClient, RetryPolicy, SleepFuture, Sleeper, Token, VrfFilter, Vrf, VrfWrite, WriteOptions,
+    ListQuery, NetBoxClient, RetryPolicy, SleepFuture, Sleeper, Token, Vrf, VrfFilter, VrfWrite,
+    WriteOptions,
 };
 
 /// A client for the real NetBox from `NETBOX_URL`/`NETBOX_TOKEN`, or `None` (test skipped, with
@@ -26,19 +27,27 @@ pub(crate) async fn live_with_token(test: &str, token_var: &str) -> Option<NetBo
             "{test}: WINDHCP_REQUIRE_NETBOX=1 but NETBOX_URL/{token_var} are not set \
              (run `eval \"$(scripts/netbox/netbox-up.sh)\"`)"
         );
-        eprintln!("SKIPPED {test}: NETBOX_URL/{token_var} not set (set WINDHCP_REQUIRE_NETBOX=1 to make this a failure)");
+        eprintln!(
+            "SKIPPED {test}: NETBOX_URL/{token_var} not set (set WINDHCP_REQUIRE_NETBOX=1 to make this a failure)"
+        );
         return None;
     };
     let nb = NetBoxClient::builder(url.clone())
         .token(Token::new(token))
         .changelog_message(format!("windhcp-netbox-client it: {test}"))
-        .retry(RetryPolicy { max_retries: 2, ..RetryPolicy::default() })
+        .retry(RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        })
         .build()
         .expect("client");
     match nb.status().await {
         Ok(_) => Some(nb),
         Err(e) => {
-            assert!(!require, "{test}: WINDHCP_REQUIRE_NETBOX=1 but NetBox at {url} is not usable: {e}");
+            assert!(
+                !require,
+                "{test}: WINDHCP_REQUIRE_NETBOX=1 but NetBox at {url} is not usable: {e}"
+            );
             eprintln!("SKIPPED {test}: NetBox at {url} is not usable: {e}");
             None
         }
@@ -53,8 +62,16 @@ pub(crate) fn unique(prefix: &str) -> String {
 
 /// A private VRF (enforce_unique) for one test.
 pub(crate) async fn test_vrf(nb: &NetBoxClient, test: &str) -> Vrf {
-    let body = VrfWrite { name: Some(unique(test)), enforce_unique: Some(true), ..VrfWrite::default() };
-    nb.vrfs().create(&body, &WriteOptions::default()).await.expect("create vrf").value
+    let body = VrfWrite {
+        name: Some(unique(test)),
+        enforce_unique: Some(true),
+        ..VrfWrite::default()
+    };
+    nb.vrfs()
+        .create(&body, &WriteOptions::default())
+        .await
+        .expect("create vrf")
+        .value
 }
 
 /// Deletes every IP address, IP range and prefix in these VRFs, then the VRFs.
@@ -63,12 +80,22 @@ pub(crate) async fn cleanup(nb: &NetBoxClient, vrfs: &[u64]) {
     for &v in vrfs {
         let q = ListQuery::new().vrf(VrfFilter::Id(v));
         let ips: Vec<u64> = nb.ip_addresses().ids(&q).try_collect().await.expect("list");
-        let out = nb.ip_addresses().bulk_delete(&ips, &opts).await.expect("bulk delete");
+        let out = nb
+            .ip_addresses()
+            .bulk_delete(&ips, &opts)
+            .await
+            .expect("bulk delete");
         assert!(out.is_complete(), "cleanup left IPs: {:?}", out.failed);
         let ranges: Vec<u64> = nb.ip_ranges().ids(&q).try_collect().await.expect("ranges");
-        nb.ip_ranges().bulk_delete(&ranges, &opts).await.expect("ranges delete");
+        nb.ip_ranges()
+            .bulk_delete(&ranges, &opts)
+            .await
+            .expect("ranges delete");
         let prefixes: Vec<u64> = nb.prefixes().ids(&q).try_collect().await.expect("prefixes");
-        nb.prefixes().bulk_delete(&prefixes, &opts).await.expect("prefix delete");
+        nb.prefixes()
+            .bulk_delete(&prefixes, &opts)
+            .await
+            .expect("prefix delete");
         nb.vrfs().delete(v, &opts).await.expect("delete vrf");
     }
 }

@@ -10,8 +10,8 @@ use ipnetwork::IpNetwork;
 use serde_json::{Value, json};
 use windhcp_dhcp_model::ClientId;
 use windhcp_netbox_client::{
-    BulkFailureReason, Error, IpAddressWrite, IpRangeWrite, ListQuery, NetBoxClient, Pagination, Token,
-    VrfFilter, WriteOptions,
+    BulkFailureReason, Error, IpAddressWrite, IpRangeWrite, ListQuery, NetBoxClient, Pagination,
+    Token, VrfFilter, WriteOptions,
 };
 
 use crate::common::{cleanup, live, live_with_token, test_vrf, unique};
@@ -26,7 +26,9 @@ fn opts(test: &str) -> WriteOptions {
 
 #[tokio::test]
 async fn single_ip_create_get_patch_filter_delete() {
-    let Some(nb) = live("single_ip_crud").await else { return };
+    let Some(nb) = live("single_ip_crud").await else {
+        return;
+    };
     let vrf = test_vrf(&nb, "crud").await;
     let ep = nb.ip_addresses();
     let w = IpAddressWrite::new(net("10.10.0.5/24"))
@@ -43,7 +45,11 @@ async fn single_ip_create_get_patch_filter_delete() {
 
     // PATCH only the description: dns_name and status stay.
     let patched = ep
-        .patch(ip.id, &IpAddressWrite::default().description("patched"), &opts("crud"))
+        .patch(
+            ip.id,
+            &IpAddressWrite::default().description("patched"),
+            &opts("crud"),
+        )
         .await
         .unwrap()
         .value;
@@ -51,13 +57,22 @@ async fn single_ip_create_get_patch_filter_delete() {
     assert_eq!(patched.dns_name, "host5.example.test");
     assert_eq!(patched.status.as_deref(), Some("reserved"));
 
-    let q = ListQuery::new().vrf(VrfFilter::Id(vrf.id)).status("reserved");
+    let q = ListQuery::new()
+        .vrf(VrfFilter::Id(vrf.id))
+        .status("reserved");
     let found: Vec<_> = ep.list_all(&q).await.unwrap();
     assert_eq!(found.iter().map(|i| i.id).collect::<Vec<_>>(), [ip.id]);
-    let none = ep.list_all(&ListQuery::new().vrf(VrfFilter::Id(vrf.id)).status("active")).await.unwrap();
+    let none = ep
+        .list_all(&ListQuery::new().vrf(VrfFilter::Id(vrf.id)).status("active"))
+        .await
+        .unwrap();
     assert!(none.is_empty());
     let parent = ep
-        .count(&ListQuery::new().parent(net("10.10.0.0/16")).vrf(VrfFilter::Id(vrf.id)))
+        .count(
+            &ListQuery::new()
+                .parent(net("10.10.0.0/16"))
+                .vrf(VrfFilter::Id(vrf.id)),
+        )
         .await
         .unwrap();
     assert_eq!(parent, 1);
@@ -79,7 +94,9 @@ async fn single_ip_create_get_patch_filter_delete() {
 
 #[tokio::test]
 async fn bulk_create_patch_delete_match_by_index_and_id() {
-    let Some(nb) = live("bulk_crud").await else { return };
+    let Some(nb) = live("bulk_crud").await else {
+        return;
+    };
     let vrf = test_vrf(&nb, "bulk").await;
     let nb = rebuild_with_chunk(&nb, 20);
     let ep = nb.ip_addresses();
@@ -87,7 +104,9 @@ async fn bulk_create_patch_delete_match_by_index_and_id() {
     let writes: Vec<IpAddressWrite> = (0..50u32)
         .map(|i| {
             let host = (i * 37) % 200 + 1;
-            IpAddressWrite::new(net(&format!("10.20.0.{host}/24"))).vrf(Some(vrf.id)).status("active")
+            IpAddressWrite::new(net(&format!("10.20.0.{host}/24")))
+                .vrf(Some(vrf.id))
+                .status("active")
         })
         .collect();
     let created = ep.bulk_create(&writes, &opts("bulk")).await.unwrap();
@@ -95,25 +114,50 @@ async fn bulk_create_patch_delete_match_by_index_and_id() {
     assert_eq!(created.requests, 3, "50 records in chunks of 20");
     assert_eq!(created.request_ids.len(), 3);
     for (s, w) in created.succeeded.iter().zip(&writes) {
-        assert_eq!(Some(s.value.address), w.address, "create results follow request order");
+        assert_eq!(
+            Some(s.value.address),
+            w.address,
+            "create results follow request order"
+        );
     }
     let patches: Vec<(u64, IpAddressWrite)> = created
         .succeeded
         .iter()
-        .map(|s| (s.value.id, IpAddressWrite::default().description(format!("idx {}", s.index))))
+        .map(|s| {
+            (
+                s.value.id,
+                IpAddressWrite::default().description(format!("idx {}", s.index)),
+            )
+        })
         .collect();
     let updated = ep.bulk_patch(&patches, &opts("bulk")).await.unwrap();
     assert!(updated.is_complete(), "{:?}", updated.failed);
     for s in &updated.succeeded {
         assert_eq!(s.value.id, patches[s.index].0, "matched by id");
         assert_eq!(s.value.description, format!("idx {}", s.index));
-        assert_eq!(s.value.status.as_deref(), Some("active"), "status untouched");
+        assert_eq!(
+            s.value.status.as_deref(),
+            Some("active"),
+            "status untouched"
+        );
     }
     let ids: Vec<u64> = created.succeeded.iter().map(|s| s.value.id).collect();
     let deleted = ep.bulk_delete(&ids, &opts("bulk")).await.unwrap();
     assert!(deleted.is_complete());
-    assert_eq!(deleted.succeeded.iter().map(|s| s.value).collect::<Vec<_>>(), ids);
-    assert_eq!(ep.count(&ListQuery::new().vrf(VrfFilter::Id(vrf.id))).await.unwrap(), 0);
+    assert_eq!(
+        deleted
+            .succeeded
+            .iter()
+            .map(|s| s.value)
+            .collect::<Vec<_>>(),
+        ids
+    );
+    assert_eq!(
+        ep.count(&ListQuery::new().vrf(VrfFilter::Id(vrf.id)))
+            .await
+            .unwrap(),
+        0
+    );
     cleanup(&nb, &[vrf.id]).await;
 }
 
@@ -128,7 +172,9 @@ fn rebuild_with_chunk(nb: &NetBoxClient, chunk: usize) -> NetBoxClient {
 
 #[tokio::test]
 async fn bulk_create_with_bad_records_lands_the_others() {
-    let Some(nb) = live("bulk_partial").await else { return };
+    let Some(nb) = live("bulk_partial").await else {
+        return;
+    };
     let vrf = test_vrf(&nb, "partial").await;
     let ep = nb.ip_addresses();
     let mut writes: Vec<IpAddressWrite> = (1..=20u32)
@@ -145,20 +191,33 @@ async fn bulk_create_with_bad_records_lands_the_others() {
         other => panic!("unexpected {other:?}"),
     }
     match &out.failed[1].reason {
-        BulkFailureReason::Rejected(e) => assert!(e.get("address").iter().any(|m| m.contains("Duplicate")), "{e}"),
+        BulkFailureReason::Rejected(e) => assert!(
+            e.get("address").iter().any(|m| m.contains("Duplicate")),
+            "{e}"
+        ),
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(ep.count(&ListQuery::new().vrf(VrfFilter::Id(vrf.id))).await.unwrap(), 18);
+    assert_eq!(
+        ep.count(&ListQuery::new().vrf(VrfFilter::Id(vrf.id)))
+            .await
+            .unwrap(),
+        18
+    );
     cleanup(&nb, &[vrf.id]).await;
 }
 
 #[tokio::test]
 async fn pagination_offset_and_cursor_over_2100_objects() {
-    let Some(nb) = live("pagination").await else { return };
+    let Some(nb) = live("pagination").await else {
+        return;
+    };
     let vrf = test_vrf(&nb, "pages").await;
     let ep = nb.ip_addresses();
     let writes: Vec<IpAddressWrite> = (0..2100u32)
-        .map(|i| IpAddressWrite::new(net(&format!("10.40.{}.{}/16", i / 250, i % 250 + 1))).vrf(Some(vrf.id)))
+        .map(|i| {
+            IpAddressWrite::new(net(&format!("10.40.{}.{}/16", i / 250, i % 250 + 1)))
+                .vrf(Some(vrf.id))
+        })
         .collect();
     let created = ep.bulk_create(&writes, &opts("pages")).await.unwrap();
     assert!(created.is_complete(), "{:?}", created.failed.first());
@@ -166,18 +225,38 @@ async fn pagination_offset_and_cursor_over_2100_objects() {
     assert_eq!(want.len(), 2100);
     let base = ListQuery::new().vrf(VrfFilter::Id(vrf.id));
 
-    let pages: Vec<_> = ep.pages(&base.clone().fields(["id", "address"])).try_collect().await.unwrap();
+    let pages: Vec<_> = ep
+        .pages(&base.clone().fields(["id", "address"]))
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(pages.len(), 3, "1000 + 1000 + 100");
     assert_eq!(pages[0].count, Some(2100));
 
-    let offset: Vec<u64> = nb.ip_addresses_sync_view(&base).map_ok(|i| i.id).try_collect().await.unwrap();
+    let offset: Vec<u64> = nb
+        .ip_addresses_sync_view(&base)
+        .map_ok(|i| i.id)
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(offset.len(), 2100);
     assert_eq!(offset.iter().copied().collect::<HashSet<_>>(), want);
 
-    let cursor_q = base.clone().pagination(Pagination::Cursor).fields(["id", "address"]);
-    let cursor: Vec<u64> = ep.list(&cursor_q).map_ok(|i| i.id).try_collect().await.unwrap();
+    let cursor_q = base
+        .clone()
+        .pagination(Pagination::Cursor)
+        .fields(["id", "address"]);
+    let cursor: Vec<u64> = ep
+        .list(&cursor_q)
+        .map_ok(|i| i.id)
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(cursor.len(), 2100);
-    assert!(cursor.windows(2).all(|w| w[0] < w[1]), "cursor pages are ordered by id");
+    assert!(
+        cursor.windows(2).all(|w| w[0] < w[1]),
+        "cursor pages are ordered by id"
+    );
     assert_eq!(cursor.into_iter().collect::<HashSet<_>>(), want);
 
     let small: Vec<u64> = ep
@@ -191,23 +270,63 @@ async fn pagination_offset_and_cursor_over_2100_objects() {
 
 #[tokio::test]
 async fn same_address_in_two_vrfs_is_scoped_by_vrf() {
-    let Some(nb) = live("vrf_scope").await else { return };
+    let Some(nb) = live("vrf_scope").await else {
+        return;
+    };
     let a = test_vrf(&nb, "vrfa").await;
     let b = test_vrf(&nb, "vrfb").await;
     let ep = nb.ip_addresses();
-    let ia = ep.create(&IpAddressWrite::new(net("10.50.0.9/24")).vrf(Some(a.id)), &opts("vrf")).await.unwrap().value;
-    let ib = ep.create(&IpAddressWrite::new(net("10.50.0.9/24")).vrf(Some(b.id)), &opts("vrf")).await.unwrap().value;
+    let ia = ep
+        .create(
+            &IpAddressWrite::new(net("10.50.0.9/24")).vrf(Some(a.id)),
+            &opts("vrf"),
+        )
+        .await
+        .unwrap()
+        .value;
+    let ib = ep
+        .create(
+            &IpAddressWrite::new(net("10.50.0.9/24")).vrf(Some(b.id)),
+            &opts("vrf"),
+        )
+        .await
+        .unwrap()
+        .value;
     assert_ne!(ia.id, ib.id);
     let host = "10.50.0.9".parse().unwrap();
-    assert_eq!(nb.find_ip_address(host, VrfFilter::Id(a.id)).await.unwrap().map(|i| i.id), Some(ia.id));
-    assert_eq!(nb.find_ip_address(host, VrfFilter::Id(b.id)).await.unwrap().map(|i| i.id), Some(ib.id));
-    let both = ListQuery::new().parent(net("10.50.0.9/32")).vrf(VrfFilter::Id(a.id)).vrf(VrfFilter::Id(b.id));
+    assert_eq!(
+        nb.find_ip_address(host, VrfFilter::Id(a.id))
+            .await
+            .unwrap()
+            .map(|i| i.id),
+        Some(ia.id)
+    );
+    assert_eq!(
+        nb.find_ip_address(host, VrfFilter::Id(b.id))
+            .await
+            .unwrap()
+            .map(|i| i.id),
+        Some(ib.id)
+    );
+    let both = ListQuery::new()
+        .parent(net("10.50.0.9/32"))
+        .vrf(VrfFilter::Id(a.id))
+        .vrf(VrfFilter::Id(b.id));
     assert_eq!(ep.count(&both).await.unwrap(), 2);
 
     // Prefixes are VRF-aware too: get-or-create returns the same object the second time.
-    let p1 = nb.get_or_create_prefix(net("10.50.0.0/24"), Some(a.id), &opts("vrf")).await.unwrap();
-    let p2 = nb.get_or_create_prefix(net("10.50.0.0/24"), Some(a.id), &opts("vrf")).await.unwrap();
-    let p3 = nb.get_or_create_prefix(net("10.50.0.0/24"), Some(b.id), &opts("vrf")).await.unwrap();
+    let p1 = nb
+        .get_or_create_prefix(net("10.50.0.0/24"), Some(a.id), &opts("vrf"))
+        .await
+        .unwrap();
+    let p2 = nb
+        .get_or_create_prefix(net("10.50.0.0/24"), Some(a.id), &opts("vrf"))
+        .await
+        .unwrap();
+    let p3 = nb
+        .get_or_create_prefix(net("10.50.0.0/24"), Some(b.id), &opts("vrf"))
+        .await
+        .unwrap();
     assert_eq!(p1.id, p2.id);
     assert_ne!(p1.id, p3.id);
     assert_eq!(p3.vrf.map(|v| v.id), Some(b.id));
@@ -227,14 +346,20 @@ async fn same_address_in_two_vrfs_is_scoped_by_vrf() {
         .await
         .unwrap()
         .value;
-    let ranges = nb.ip_ranges().list_all(&ListQuery::new().vrf(VrfFilter::Id(a.id))).await.unwrap();
+    let ranges = nb
+        .ip_ranges()
+        .list_all(&ListQuery::new().vrf(VrfFilter::Id(a.id)))
+        .await
+        .unwrap();
     assert_eq!(ranges.iter().map(|x| x.id).collect::<Vec<_>>(), [r.id]);
     cleanup(&nb, &[a.id, b.id]).await;
 }
 
 #[tokio::test]
 async fn custom_field_and_tag_bootstrap_is_idempotent() {
-    let Some(nb) = live("bootstrap").await else { return };
+    let Some(nb) = live("bootstrap").await else {
+        return;
+    };
     let o = opts("bootstrap");
     let cf1 = nb.ensure_dhcp_client_id_field(&o).await.unwrap();
     let cf2 = nb.ensure_dhcp_client_id_field(&o).await.unwrap();
@@ -256,18 +381,25 @@ async fn custom_field_and_tag_bootstrap_is_idempotent() {
     let ip = nb
         .ip_addresses()
         .create(
-            &IpAddressWrite::new(net("10.60.0.1/24")).vrf(Some(vrf.id)).tags([slug.as_str()]).dhcp_client_id(Some(&cid)),
+            &IpAddressWrite::new(net("10.60.0.1/24"))
+                .vrf(Some(vrf.id))
+                .tags([slug.as_str()])
+                .dhcp_client_id(Some(&cid)),
             &o,
         )
         .await
         .unwrap()
         .value;
     assert_eq!(ip.client_id().unwrap(), Some(cid.clone()));
-    let by_cf = ListQuery::new().vrf(VrfFilter::Id(vrf.id)).custom_field("dhcp_client_id", Some(&cid.to_string()));
+    let by_cf = ListQuery::new()
+        .vrf(VrfFilter::Id(vrf.id))
+        .custom_field("dhcp_client_id", Some(&cid.to_string()));
     assert_eq!(nb.ip_addresses().count(&by_cf).await.unwrap(), 1);
     let by_tag = ListQuery::new().tag(slug.as_str());
     assert_eq!(nb.ip_addresses().count(&by_tag).await.unwrap(), 1);
-    let unset = ListQuery::new().vrf(VrfFilter::Id(vrf.id)).custom_field("dhcp_client_id", None);
+    let unset = ListQuery::new()
+        .vrf(VrfFilter::Id(vrf.id))
+        .custom_field("dhcp_client_id", None);
     assert_eq!(nb.ip_addresses().count(&unset).await.unwrap(), 0);
     cleanup(&nb, &[vrf.id]).await;
     nb.tags().delete(t1.id, &o).await.unwrap();
@@ -275,26 +407,51 @@ async fn custom_field_and_tag_bootstrap_is_idempotent() {
 
 #[tokio::test]
 async fn v1_and_v2_tokens_work_and_a_wrong_token_is_an_auth_error() {
-    let Some(nb) = live("auth_v2").await else { return };
+    let Some(nb) = live("auth_v2").await else {
+        return;
+    };
     let v2 = std::env::var("NETBOX_TOKEN").unwrap();
-    assert!(Token::new(v2.clone()).is_v2(), "NETBOX_TOKEN is expected to be a v2 token");
-    let Some(v1) = live_with_token("auth_v1", "NETBOX_TOKEN_V1").await else { return };
-    assert_eq!(v1.status().await.unwrap()["netbox-version"], nb.status().await.unwrap()["netbox-version"]);
+    assert!(
+        Token::new(v2.clone()).is_v2(),
+        "NETBOX_TOKEN is expected to be a v2 token"
+    );
+    let Some(v1) = live_with_token("auth_v1", "NETBOX_TOKEN_V1").await else {
+        return;
+    };
+    assert_eq!(
+        v1.status().await.unwrap()["netbox-version"],
+        nb.status().await.unwrap()["netbox-version"]
+    );
 
     let url = nb.base_url().as_str().to_owned();
     let bad_v2 = NetBoxClient::builder(&url)
-        .token(Token::new("nbt_AAAAAAAAAAAA.0000000000000000000000000000000000000000"))
+        .token(Token::new(
+            "nbt_AAAAAAAAAAAA.0000000000000000000000000000000000000000",
+        ))
         .build()
         .unwrap();
     match bad_v2.status().await {
-        Err(Error::Auth { status: 403, detail }) => assert!(detail.contains("v2"), "{detail}"),
+        Err(Error::Auth {
+            status: 403,
+            detail,
+        }) => assert!(detail.contains("v2"), "{detail}"),
         other => panic!("expected Auth, got {other:?}"),
     }
-    let bad_v1 = NetBoxClient::builder(&url).token(Token::new("0".repeat(40))).build().unwrap();
-    let err = bad_v1.ip_addresses().count(&ListQuery::new()).await.unwrap_err();
+    let bad_v1 = NetBoxClient::builder(&url)
+        .token(Token::new("0".repeat(40)))
+        .build()
+        .unwrap();
+    let err = bad_v1
+        .ip_addresses()
+        .count(&ListQuery::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
     let shown = format!("{err} {err:?} {bad_v1:?}");
-    assert!(!shown.contains(&"0".repeat(40)) && !shown.contains(&v2), "no token in errors/Debug");
+    assert!(
+        !shown.contains(&"0".repeat(40)) && !shown.contains(&v2),
+        "no token in errors/Debug"
+    );
 }
 
 #[tokio::test]
@@ -302,36 +459,69 @@ async fn stale_if_match_gives_precondition_failed() {
     let Some(nb) = live("etag").await else { return };
     let vrf = test_vrf(&nb, "etag").await;
     let ep = nb.ip_addresses();
-    let ip = ep.create(&IpAddressWrite::new(net("10.70.0.1/24")).vrf(Some(vrf.id)), &opts("etag")).await.unwrap().value;
+    let ip = ep
+        .create(
+            &IpAddressWrite::new(net("10.70.0.1/24")).vrf(Some(vrf.id)),
+            &opts("etag"),
+        )
+        .await
+        .unwrap()
+        .value;
     let got = ep.get(ip.id).await.unwrap();
     let etag = got.meta.etag.clone().expect("detail GET has an ETag");
-    assert_eq!(got.value.etag().as_deref(), Some(etag.as_str()), "ETag derivable from last_updated");
+    assert_eq!(
+        got.value.etag().as_deref(),
+        Some(etag.as_str()),
+        "ETag derivable from last_updated"
+    );
 
     let fresh = ep
-        .patch(ip.id, &IpAddressWrite::default().description("v2"), &opts("etag").if_match(etag.clone()))
+        .patch(
+            ip.id,
+            &IpAddressWrite::default().description("v2"),
+            &opts("etag").if_match(etag.clone()),
+        )
         .await
         .unwrap();
     let new_etag = fresh.meta.etag.clone().expect("PATCH returns the new ETag");
     assert_ne!(new_etag, etag);
 
-    match ep.patch(ip.id, &IpAddressWrite::default().description("v3"), &opts("etag").if_match(etag.clone())).await {
-        Err(Error::PreconditionFailed { current_etag, .. }) => assert_eq!(current_etag.as_deref(), Some(new_etag.as_str())),
+    match ep
+        .patch(
+            ip.id,
+            &IpAddressWrite::default().description("v3"),
+            &opts("etag").if_match(etag.clone()),
+        )
+        .await
+    {
+        Err(Error::PreconditionFailed { current_etag, .. }) => {
+            assert_eq!(current_etag.as_deref(), Some(new_etag.as_str()))
+        }
         other => panic!("expected PreconditionFailed, got {other:?}"),
     }
     assert!(matches!(
         ep.delete(ip.id, &opts("etag").if_match(etag)).await,
         Err(Error::PreconditionFailed { .. })
     ));
-    assert_eq!(ep.get(ip.id).await.unwrap().value.description, "v2", "stale writes changed nothing");
+    assert_eq!(
+        ep.get(ip.id).await.unwrap().value.description,
+        "v2",
+        "stale writes changed nothing"
+    );
     cleanup(&nb, &[vrf.id]).await;
 }
 
 #[tokio::test]
 async fn validation_errors_are_field_keyed() {
-    let Some(nb) = live("validation").await else { return };
+    let Some(nb) = live("validation").await else {
+        return;
+    };
     let err = nb
         .ip_addresses()
-        .create(&json!({"address": "10.0.0.300/24", "status": "nope"}), &WriteOptions::default())
+        .create(
+            &json!({"address": "10.0.0.300/24", "status": "nope"}),
+            &WriteOptions::default(),
+        )
         .await
         .unwrap_err();
     match err {
@@ -341,11 +531,22 @@ async fn validation_errors_are_field_keyed() {
         }
         other => panic!("expected Validation, got {other:?}"),
     }
-    let err = nb.ip_addresses().list_all(&ListQuery::new().param("start", 0).param("offset", 5)).await.unwrap_err();
+    let err = nb
+        .ip_addresses()
+        .list_all(&ListQuery::new().param("start", 0).param("offset", 5))
+        .await
+        .unwrap_err();
     match err {
-        Error::Validation { errors, .. } => assert!(!errors.get("__all__").is_empty(), "bare array body: {errors}"),
+        Error::Validation { errors, .. } => assert!(
+            !errors.get("__all__").is_empty(),
+            "bare array body: {errors}"
+        ),
         other => panic!("expected Validation, got {other:?}"),
     }
-    let err = nb.endpoint::<Value>("api/ipam/no-such-endpoint/").get(1).await.unwrap_err();
+    let err = nb
+        .endpoint::<Value>("api/ipam/no-such-endpoint/")
+        .get(1)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }

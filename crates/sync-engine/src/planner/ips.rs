@@ -701,11 +701,14 @@ fn collect_wanted(
     }
     let raw = after.dhcp_client_id.as_deref().unwrap_or("");
     if raw.trim().is_empty() {
-        run.out.report.skipped.push(Skipped::ReservationWithoutClientId {
-            server: run.s.server.to_owned(),
-            network: run.s.network,
-            address,
-        });
+        run.out
+            .report
+            .skipped
+            .push(Skipped::ReservationWithoutClientId {
+                server: run.s.server.to_owned(),
+                network: run.s.network,
+                address,
+            });
         return;
     }
     let Some(client_id) = canonical_client_id(raw) else {

@@ -812,8 +812,11 @@ impl<'a> Planner<'a> {
                     }
                 }
             }
-            let managed = if no_leases { by_lease } else { 0 }
-                .max(if no_reservations { by_reservation } else { 0 });
+            let managed = if no_leases { by_lease } else { 0 }.max(if no_reservations {
+                by_reservation
+            } else {
+                0
+            });
             if managed >= guard as usize {
                 cleanup = false;
                 so.report.conflicts.push(Conflict::SuspiciouslyEmpty {

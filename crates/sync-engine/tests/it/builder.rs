@@ -91,7 +91,13 @@ impl B {
         self
     }
 
-    pub fn scope(mut self, id: u64, network: &str, prefix: Option<u64>, source: ScopeSourceRef) -> Self {
+    pub fn scope(
+        mut self,
+        id: u64,
+        network: &str,
+        prefix: Option<u64>,
+        source: ScopeSourceRef,
+    ) -> Self {
         let n = net(network);
         let base = u32::from(n.network());
         self.snap.inventory.scopes.insert(
@@ -191,7 +197,15 @@ impl B {
         self
     }
 
-    pub fn lease_state(mut self, server: &str, scope: &str, addr: &str, client: &str, host: &str, state: LeaseState) -> Self {
+    pub fn lease_state(
+        mut self,
+        server: &str,
+        scope: &str,
+        addr: &str,
+        client: &str,
+        host: &str,
+        state: LeaseState,
+    ) -> Self {
         let sid = net(scope).network();
         let read = self.read_mut(server);
         if let Read::Ok(v) = read.leases.entry(sid).or_insert(Read::Ok(Vec::new())) {
@@ -210,7 +224,14 @@ impl B {
         self.lease_state(server, scope, addr, client, host, LeaseState::Active)
     }
 
-    pub fn reservation(mut self, server: &str, scope: &str, addr: &str, client: &str, name: &str) -> Self {
+    pub fn reservation(
+        mut self,
+        server: &str,
+        scope: &str,
+        addr: &str,
+        client: &str,
+        name: &str,
+    ) -> Self {
         let sid = net(scope).network();
         let read = self.read_mut(server);
         if let Read::Ok(v) = read.reservations.entry(sid).or_insert(Read::Ok(Vec::new())) {
@@ -255,7 +276,16 @@ impl B {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub fn nb_ip(mut self, id: u64, address: &str, vrf: Option<u64>, status: &str, dns: &str, client: Option<&str>, tags: &[&str]) -> Self {
+    pub fn nb_ip(
+        mut self,
+        id: u64,
+        address: &str,
+        vrf: Option<u64>,
+        status: &str,
+        dns: &str,
+        client: Option<&str>,
+        tags: &[&str],
+    ) -> Self {
         self.snap.ipam.ip_addresses.insert(
             id,
             IpamAddress {

@@ -130,7 +130,11 @@ fn import_options_skip_3_and_51_and_create_unknown_codes() {
         .collect();
     assert_eq!(links.len(), 2);
     assert!(links.contains(&OptionValueRef::Existing(1)));
-    assert!(links.iter().any(|l| matches!(l, OptionValueRef::New(spec) if spec.code == 234)));
+    assert!(
+        links
+            .iter()
+            .any(|l| matches!(l, OptionValueRef::New(spec) if spec.code == 234))
+    );
     assert_eq!(of_kind(&plan, "create_option_value").len(), 1);
     let c = plan.report.import.unwrap().option_values;
     assert_eq!((c.created, c.skipped), (1, 1));
@@ -148,16 +152,24 @@ fn import_never_overwrites_existing_scope_but_adds_missing_exclusions() {
     assert_eq!(kinds(&plan), ["create_inventory_exclusion"]);
     let c = plan.report.import.unwrap();
     assert_eq!((c.scopes.created, c.scopes.skipped), (0, 1));
-    assert_eq!((c.exclusion_ranges.created, c.exclusion_ranges.skipped), (1, 1));
+    assert_eq!(
+        (c.exclusion_ranges.created, c.exclusion_ranges.skipped),
+        (1, 1)
+    );
 }
 
 #[test]
 fn import_scope_with_unknown_failover_is_not_made_standalone() {
-    let b = B::empty().server(S1, true).remote_scope(S1, NET, Some("ghost"));
+    let b = B::empty()
+        .server(S1, true)
+        .remote_scope(S1, NET, Some("ghost"));
     let plan = plan_import(&b.snap, S1);
     assert!(of_kind(&plan, "create_inventory_scope").is_empty());
     assert!(plan.report.conflicts.iter().any(|c| matches!(
         c,
-        Conflict::ImportError { category: ImportCategory::Scopes, .. }
+        Conflict::ImportError {
+            category: ImportCategory::Scopes,
+            ..
+        }
     )));
 }

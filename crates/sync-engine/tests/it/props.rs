@@ -57,14 +57,16 @@ fn gen_scope() -> impl Strategy<Value = GenScope> {
         prop::bool::weighted(0.85),
         prop::bool::weighted(0.9),
     )
-        .prop_map(|(vrf, has_prefix, failover, on_server, leases_ok, reservations_ok)| GenScope {
-            vrf,
-            has_prefix,
-            failover,
-            on_server,
-            leases_ok,
-            reservations_ok,
-        })
+        .prop_map(
+            |(vrf, has_prefix, failover, on_server, leases_ok, reservations_ok)| GenScope {
+                vrf,
+                has_prefix,
+                failover,
+                on_server,
+                leases_ok,
+                reservations_ok,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -426,9 +428,9 @@ fn touched_ip_ids(plan: &Plan) -> Vec<(u64, &Action)> {
     plan.actions
         .iter()
         .filter_map(|a| match &a.action {
-            Action::UpdateIp { id, .. } | Action::DowngradeIp { id, .. } | Action::DeleteIp { id, .. } => {
-                Some((*id, &a.action))
-            }
+            Action::UpdateIp { id, .. }
+            | Action::DowngradeIp { id, .. }
+            | Action::DeleteIp { id, .. } => Some((*id, &a.action)),
             _ => None,
         })
         .collect()
@@ -589,7 +591,7 @@ proptest! {
         let s = build(&g);
         let plan = plan_sync(&s);
         let b = &s.settings.deletion_budget;
-        let total = plan.actions.iter().filter(|a| a.action.is_deletion()).count() as u32;
+        let total = u32::try_from(plan.actions.iter().filter(|a| a.action.is_deletion()).count()).unwrap();
         if let Some(max) = b.per_run_max {
             prop_assert!(total <= max);
         }

@@ -48,13 +48,26 @@ fn setting_sync_ip_addresses_on_creates_updates_deletes_ips() {
 
 #[test]
 fn setting_push_reservations_pushes_reserved_ips() {
-    let mut b = B::std().nb_ip(5, "10.0.1.100/24", None, "reserved", "printer", Some("AA:BB:CC:DD:EE:FF"), &[]);
+    let mut b = B::std().nb_ip(
+        5,
+        "10.0.1.100/24",
+        None,
+        "reserved",
+        "printer",
+        Some("AA:BB:CC:DD:EE:FF"),
+        &[],
+    );
     b.snap.settings.push_reservations = true;
     let plan = b.plan();
     let pushes = of_kind(&plan, "push_reservation");
     assert_eq!(pushes.len(), 1);
     match &pushes[0].action {
-        Action::PushReservation { ip: a, client_id, name, .. } => {
+        Action::PushReservation {
+            ip: a,
+            client_id,
+            name,
+            ..
+        } => {
             assert_eq!(*a, ip("10.0.1.100"));
             assert_eq!(client_id, MAC2);
             assert_eq!(name, "printer");
@@ -76,7 +89,10 @@ fn setting_push_scope_info_pushes_scope_changes() {
     match &up[0].action {
         Action::UpdateServerScope { changes, .. } => assert_eq!(
             changes,
-            &[ScopeChange::End { before: ip("10.0.1.254"), after: ip("10.0.1.200") }]
+            &[ScopeChange::End {
+                before: ip("10.0.1.254"),
+                after: ip("10.0.1.200")
+            }]
         ),
         other => panic!("{other:?}"),
     }
@@ -86,8 +102,24 @@ fn setting_push_scope_info_pushes_scope_changes() {
 #[test]
 fn setting_protected_tag_shields_ip() {
     let mut b = B::std()
-        .nb_ip(5, "10.0.1.50/24", None, "dhcp", "mine", Some(MAC2), &["keep"])
-        .nb_ip(6, "10.0.1.51/24", None, "dhcp", "gone", Some(MAC2), &["keep"])
+        .nb_ip(
+            5,
+            "10.0.1.50/24",
+            None,
+            "dhcp",
+            "mine",
+            Some(MAC2),
+            &["keep"],
+        )
+        .nb_ip(
+            6,
+            "10.0.1.51/24",
+            None,
+            "dhcp",
+            "gone",
+            Some(MAC2),
+            &["keep"],
+        )
         .lease(S1, NET, "10.0.1.50", MAC, "other");
     b.snap.settings.protect_tag = Some("keep".into());
     let plan = b.plan();
@@ -100,7 +132,15 @@ fn setting_protected_tag_shields_ip() {
 #[test]
 fn setting_update_client_id_for_protected_ips() {
     let mut b = B::std()
-        .nb_ip(5, "10.0.1.50/24", None, "dhcp", "mine", Some(MAC2), &["keep"])
+        .nb_ip(
+            5,
+            "10.0.1.50/24",
+            None,
+            "dhcp",
+            "mine",
+            Some(MAC2),
+            &["keep"],
+        )
         .lease(S1, NET, "10.0.1.50", MAC, "other");
     b.snap.settings.protect_tag = Some("keep".into());
     b.snap.settings.update_client_id_for_protected = true;
@@ -130,10 +170,19 @@ fn eligibility_standalone_synced_when_sync_standalone_on_and_server_matches() {
 #[test]
 fn eligibility_standalone_not_synced_when_sync_standalone_off() {
     let mut b = B::std().lease(S1, NET, "10.0.1.50", MAC, "pc1");
-    b.snap.inventory.servers.get_mut(S1).unwrap().sync_standalone = false;
+    b.snap
+        .inventory
+        .servers
+        .get_mut(S1)
+        .unwrap()
+        .sync_standalone = false;
     let plan = b.plan();
     assert!(plan.is_empty());
-    assert!(plan.report.skipped.contains(&Skipped::ServerNotEligible { server: S1.into() }));
+    assert!(
+        plan.report
+            .skipped
+            .contains(&Skipped::ServerNotEligible { server: S1.into() })
+    );
     assert!(plan.report.skipped.contains(&Skipped::ScopeNotEligible {
         server: S1.into(),
         network: net(NET),
@@ -144,10 +193,13 @@ fn eligibility_standalone_not_synced_when_sync_standalone_off() {
 #[test]
 fn eligibility_standalone_not_synced_on_other_server() {
     // The scope belongs to S1; S2 reports the same network and leases.
-    let b = B::std()
-        .server(S2, true)
-        .remote_scope(S2, NET, None)
-        .lease(S2, NET, "10.0.1.50", MAC, "pc1");
+    let b = B::std().server(S2, true).remote_scope(S2, NET, None).lease(
+        S2,
+        NET,
+        "10.0.1.50",
+        MAC,
+        "pc1",
+    );
     let plan = b.plan();
     assert!(ip_actions(&plan).is_empty(), "{:?}", plan.actions);
     // And S2 does not import it again (NetBox already has it under S1).
@@ -181,7 +233,11 @@ fn eligibility_failover_not_synced_on_secondary() {
     assert_eq!(servers_to_read(&b.snap.inventory), vec![S1.to_owned()]);
     let plan = b.plan();
     assert!(plan.actions.iter().all(|a| a.context.server == S1));
-    assert!(plan.report.skipped.contains(&Skipped::ServerNotEligible { server: S2.into() }));
+    assert!(
+        plan.report
+            .skipped
+            .contains(&Skipped::ServerNotEligible { server: S2.into() })
+    );
 }
 
 #[test]
@@ -190,7 +246,10 @@ fn eligibility_failover_not_synced_when_sync_disabled() {
     assert!(plan.is_empty(), "{:?}", plan.actions);
     assert!(plan.report.skipped.iter().any(|s| matches!(
         s,
-        Skipped::ScopeNotEligible { why: IneligibleReason::FailoverSyncDisabled, .. }
+        Skipped::ScopeNotEligible {
+            why: IneligibleReason::FailoverSyncDisabled,
+            ..
+        }
     )));
 }
 
@@ -207,7 +266,10 @@ fn eligibility_neither_assigned_never_synced() {
     assert!(of_kind(&plan, "create_inventory_scope").is_empty());
     assert!(plan.report.skipped.iter().any(|s| matches!(
         s,
-        Skipped::ScopeNotEligible { why: IneligibleReason::Unassigned, .. }
+        Skipped::ScopeNotEligible {
+            why: IneligibleReason::Unassigned,
+            ..
+        }
     )));
 }
 
@@ -219,7 +281,10 @@ fn preflight_server_without_eligible_scopes_is_not_read() {
         .server("dhcp3", false)
         .failover("fo", "dhcp3", S1, true)
         .failover("off", S1, "dhcp3", false);
-    assert_eq!(servers_to_read(&b.snap.inventory), vec![S2.to_owned(), "dhcp3".to_owned()]);
+    assert_eq!(
+        servers_to_read(&b.snap.inventory),
+        vec![S2.to_owned(), "dhcp3".to_owned()]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,9 +293,17 @@ fn preflight_server_without_eligible_scopes_is_not_read() {
 
 #[test]
 fn lifecycle_active_lease_creates_dhcp_ip_with_lowercased_hostname_and_mac() {
-    let plan = B::std().lease(S1, NET, "10.0.1.50", "00:11:22:33:44:55", "Desktop-ABC").plan();
+    let plan = B::std()
+        .lease(S1, NET, "10.0.1.50", "00:11:22:33:44:55", "Desktop-ABC")
+        .plan();
     match ip_actions(&plan)[..] {
-        [Action::CreateIp { address, vrf, after }] => {
+        [
+            Action::CreateIp {
+                address,
+                vrf,
+                after,
+            },
+        ] => {
             assert_eq!(*address, net("10.0.1.50/24"));
             assert_eq!(*vrf, None);
             assert_eq!(after, &fields("dhcp", "desktop-abc", Some(MAC)));
@@ -241,7 +314,9 @@ fn lifecycle_active_lease_creates_dhcp_ip_with_lowercased_hostname_and_mac() {
 
 #[test]
 fn lifecycle_reservation_creates_reserved_ip_with_lowercased_name_and_mac() {
-    let plan = B::std().reservation(S1, NET, "10.0.1.100", "AA-BB-CC-DD-EE-FF", "Printer-01").plan();
+    let plan = B::std()
+        .reservation(S1, NET, "10.0.1.100", "AA-BB-CC-DD-EE-FF", "Printer-01")
+        .plan();
     match ip_actions(&plan)[..] {
         [Action::CreateIp { after, .. }] => {
             assert_eq!(after, &fields("reserved", "printer-01", Some(MAC2)));
@@ -254,15 +329,26 @@ fn lifecycle_reservation_creates_reserved_ip_with_lowercased_name_and_mac() {
 fn lifecycle_reservation_takes_precedence_over_lease() {
     let plan = B::std()
         .reservation(S1, NET, "10.0.1.100", MAC2, "printer-01")
-        .lease_state(S1, NET, "10.0.1.100", MAC2, "printer-host", LeaseState::ActiveReservation)
+        .lease_state(
+            S1,
+            NET,
+            "10.0.1.100",
+            MAC2,
+            "printer-host",
+            LeaseState::ActiveReservation,
+        )
         .plan();
     match ip_actions(&plan)[..] {
-        [Action::CreateIp { after, .. }] => assert_eq!(after, &fields("reserved", "printer-01", Some(MAC2))),
+        [Action::CreateIp { after, .. }] => {
+            assert_eq!(after, &fields("reserved", "printer-01", Some(MAC2)))
+        }
         ref other => panic!("{other:?}"),
     }
     // Lease info takes the lease's hostname and is active.
     match &of_kind(&plan, "upsert_lease_info")[0].action {
-        Action::UpsertLeaseInfo { hostname, active, .. } => {
+        Action::UpsertLeaseInfo {
+            hostname, active, ..
+        } => {
             assert_eq!(hostname, "printer-host");
             assert!(*active);
         }
@@ -273,7 +359,15 @@ fn lifecycle_reservation_takes_precedence_over_lease() {
 #[test]
 fn lifecycle_lease_does_not_overwrite_reserved_ip() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "printer-01", Some(MAC2), &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "printer-01",
+            Some(MAC2),
+            &[],
+        )
         .managed(5)
         .reservation(S1, NET, "10.0.1.100", MAC2, "printer-01")
         .lease(S1, NET, "10.0.1.100", MAC, "someone-else")
@@ -284,7 +378,15 @@ fn lifecycle_lease_does_not_overwrite_reserved_ip() {
 #[test]
 fn lifecycle_reserved_without_client_id_gets_client_id_from_lease_only() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "planned-host", None, &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "planned-host",
+            None,
+            &[],
+        )
         .lease(S1, NET, "10.0.1.100", "00:11:22:33:44:55", "dhcp-name")
         .plan();
     match ip_actions(&plan)[..] {
@@ -294,7 +396,11 @@ fn lifecycle_reserved_without_client_id_gets_client_id_from_lease_only() {
         }
         ref other => panic!("{other:?}"),
     }
-    assert!(ip_actions(&plan).iter().all(|a| !matches!(a, Action::DeleteIp { .. })));
+    assert!(
+        ip_actions(&plan)
+            .iter()
+            .all(|a| !matches!(a, Action::DeleteIp { .. }))
+    );
 }
 
 #[test]
@@ -314,7 +420,9 @@ fn lifecycle_new_ip_uses_scope_prefix_length() {
 
 #[test]
 fn lifecycle_client_id_stored_in_windows_format() {
-    let plan = B::std().lease(S1, NET, "10.0.1.50", "0011.2233.4455", "pc1").plan();
+    let plan = B::std()
+        .lease(S1, NET, "10.0.1.50", "0011.2233.4455", "pc1")
+        .plan();
     match ip_actions(&plan)[..] {
         [Action::CreateIp { after, .. }] => assert_eq!(after.dhcp_client_id.as_deref(), Some(MAC)),
         ref other => panic!("{other:?}"),
@@ -326,7 +434,12 @@ fn lifecycle_lease_info_recorded_for_synced_ips() {
     let plan = B::std().lease(S1, NET, "10.0.1.50", MAC, "PC1").plan();
     match &of_kind(&plan, "upsert_lease_info")[..] {
         [a] => match &a.action {
-            Action::UpsertLeaseInfo { ip: IpRef::New { address, .. }, hostname, active, expires } => {
+            Action::UpsertLeaseInfo {
+                ip: IpRef::New { address, .. },
+                hostname,
+                active,
+                expires,
+            } => {
                 assert_eq!(*address, net("10.0.1.50/24"));
                 assert_eq!(hostname, "PC1");
                 assert!(*active);
@@ -366,7 +479,11 @@ fn cleanup_dhcp_lease_expired_or_gone_is_deleted() {
         })
         .collect();
     assert_eq!(deleted, [5, 6]);
-    assert!(plan.actions.iter().all(|a| a.reason == Reason::LeaseExpiredOrGone));
+    assert!(
+        plan.actions
+            .iter()
+            .all(|a| a.reason == Reason::LeaseExpiredOrGone)
+    );
 }
 
 #[test]
@@ -381,8 +498,24 @@ fn cleanup_reserved_without_client_id_never_deleted() {
 #[test]
 fn cleanup_reserved_with_client_id_not_managed_never_deleted() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "manual", Some(MAC), &[])
-        .nb_ip(6, "10.0.1.101/24", None, "reserved", "manual2", Some(MAC2), &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "manual",
+            Some(MAC),
+            &[],
+        )
+        .nb_ip(
+            6,
+            "10.0.1.101/24",
+            None,
+            "reserved",
+            "manual2",
+            Some(MAC2),
+            &[],
+        )
         .lease(S1, NET, "10.0.1.101", MAC2, "x")
         .plan();
     assert!(ip_actions(&plan).is_empty(), "{:?}", plan.actions);
@@ -391,7 +524,15 @@ fn cleanup_reserved_with_client_id_not_managed_never_deleted() {
 #[test]
 fn cleanup_reserved_managed_reservation_exists_no_change() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "printer", Some(MAC), &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "printer",
+            Some(MAC),
+            &[],
+        )
         .managed(5)
         .reservation(S1, NET, "10.0.1.100", MAC, "printer")
         .plan();
@@ -401,12 +542,27 @@ fn cleanup_reserved_managed_reservation_exists_no_change() {
 #[test]
 fn cleanup_reserved_managed_no_reservation_but_lease_downgraded_to_dhcp() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "printer", Some(MAC), &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "printer",
+            Some(MAC),
+            &[],
+        )
         .managed(5)
         .lease(S1, NET, "10.0.1.100", MAC, "printer")
         .plan();
     match ip_actions(&plan)[..] {
-        [Action::DowngradeIp { id: 5, before, after, .. }] => {
+        [
+            Action::DowngradeIp {
+                id: 5,
+                before,
+                after,
+                ..
+            },
+        ] => {
             assert_eq!(before, &fields("reserved", "printer", Some(MAC)));
             assert_eq!(after, &fields("dhcp", "printer", Some(MAC)));
         }
@@ -417,7 +573,15 @@ fn cleanup_reserved_managed_no_reservation_but_lease_downgraded_to_dhcp() {
 #[test]
 fn cleanup_reserved_managed_neither_reservation_nor_lease_deleted() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "printer", Some(MAC), &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "printer",
+            Some(MAC),
+            &[],
+        )
         .managed(5)
         .plan();
     match ip_actions(&plan)[..] {
@@ -430,9 +594,25 @@ fn cleanup_reserved_managed_neither_reservation_nor_lease_deleted() {
 #[test]
 fn cleanup_push_reservations_on_reserved_with_client_id_never_deleted_or_downgraded() {
     let mut b = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "printer", Some(MAC), &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "printer",
+            Some(MAC),
+            &[],
+        )
         .managed(5)
-        .nb_ip(6, "10.0.1.101/24", None, "reserved", "scanner", Some(MAC2), &[])
+        .nb_ip(
+            6,
+            "10.0.1.101/24",
+            None,
+            "reserved",
+            "scanner",
+            Some(MAC2),
+            &[],
+        )
         .managed(6)
         .lease(S1, NET, "10.0.1.101", MAC2, "scanner");
     b.snap.settings.push_reservations = true;
@@ -448,11 +628,18 @@ fn cleanup_push_reservations_on_reserved_with_client_id_never_deleted_or_downgra
 #[test]
 fn scope_cleanup_pull_scope_missing_on_server_deleted_from_netbox() {
     let b = B::std().with(|s| {
-        s.servers.get_mut(S1).unwrap().scopes = windhcp_sync_engine::snapshot::Read::Ok(Default::default());
+        s.servers.get_mut(S1).unwrap().scopes =
+            windhcp_sync_engine::snapshot::Read::Ok(Default::default());
     });
     let plan = b.plan();
     match &of_kind(&plan, "delete_inventory_scope")[..] {
-        [a] => assert_eq!(a.action, Action::DeleteInventoryScope { id: 1, network: net(NET) }),
+        [a] => assert_eq!(
+            a.action,
+            Action::DeleteInventoryScope {
+                id: 1,
+                network: net(NET)
+            }
+        ),
         other => panic!("{other:?}"),
     }
 }
@@ -462,11 +649,15 @@ fn scope_cleanup_push_scope_missing_on_server_created_on_server() {
     let mut b = B::std()
         .inventory_exclusion(1, 1, "10.0.1.20", "10.0.1.29")
         .with(|s| {
-            s.servers.get_mut(S1).unwrap().scopes = windhcp_sync_engine::snapshot::Read::Ok(Default::default());
+            s.servers.get_mut(S1).unwrap().scopes =
+                windhcp_sync_engine::snapshot::Read::Ok(Default::default());
         });
     b.snap.settings.push_scope_info = true;
     let plan = b.plan();
-    assert_eq!(kinds(&plan), ["create_server_scope", "create_server_exclusion"]);
+    assert_eq!(
+        kinds(&plan),
+        ["create_server_scope", "create_server_exclusion"]
+    );
     assert!(of_kind(&plan, "delete_inventory_scope").is_empty());
 }
 
@@ -478,11 +669,21 @@ fn scope_cleanup_only_scopes_linked_to_this_server() {
         .prefix(2, "10.0.2.0/24", None)
         .scope(2, "10.0.2.0/24", Some(2), ScopeSourceRef::Server(S2.into()))
         .with(|s| {
-            s.servers.get_mut(S1).unwrap().scopes = windhcp_sync_engine::snapshot::Read::Ok(Default::default());
+            s.servers.get_mut(S1).unwrap().scopes =
+                windhcp_sync_engine::snapshot::Read::Ok(Default::default());
         });
     let plan = b.plan();
-    let deleted: Vec<_> = of_kind(&plan, "delete_inventory_scope").iter().map(|a| a.action.clone()).collect();
-    assert_eq!(deleted, [Action::DeleteInventoryScope { id: 1, network: net(NET) }]);
+    let deleted: Vec<_> = of_kind(&plan, "delete_inventory_scope")
+        .iter()
+        .map(|a| a.action.clone())
+        .collect();
+    assert_eq!(
+        deleted,
+        [Action::DeleteInventoryScope {
+            id: 1,
+            network: net(NET)
+        }]
+    );
 }
 
 #[test]
@@ -492,7 +693,13 @@ fn safety_failed_lease_read_skips_cleanup_for_scope() {
         .fail_leases(S1, NET)
         .plan();
     assert!(ip_actions(&plan).is_empty());
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::ReadFailed { network: Some(_), .. })));
+    assert!(plan.report.conflicts.iter().any(|c| matches!(
+        c,
+        Conflict::ReadFailed {
+            network: Some(_),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -502,7 +709,12 @@ fn safety_failed_scope_list_no_cleanup_at_all() {
         .fail_scopes(S1)
         .plan();
     assert!(plan.is_empty());
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::ReadFailed { network: None, .. })));
+    assert!(
+        plan.report
+            .conflicts
+            .iter()
+            .any(|c| matches!(c, Conflict::ReadFailed { network: None, .. }))
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,13 +724,23 @@ fn safety_failed_scope_list_no_cleanup_at_all() {
 #[test]
 fn prestage_lifecycle_fill_then_push_in_one_run() {
     let mut b = B::std()
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "planned-host", None, &[])
+        .nb_ip(
+            5,
+            "10.0.1.100/24",
+            None,
+            "reserved",
+            "planned-host",
+            None,
+            &[],
+        )
         .lease(S1, NET, "10.0.1.100", MAC, "whatever");
     b.snap.settings.push_reservations = true;
     let plan = b.plan();
     assert_eq!(kinds(&plan), ["update_ip", "push_reservation"]);
     match &plan.actions[1].action {
-        Action::PushReservation { client_id, name, .. } => {
+        Action::PushReservation {
+            client_id, name, ..
+        } => {
             assert_eq!(client_id, MAC);
             assert_eq!(name, "planned-host");
         }
@@ -529,7 +751,15 @@ fn prestage_lifecycle_fill_then_push_in_one_run() {
 #[test]
 fn protected_ip_lease_info_still_updated() {
     let mut b = B::std()
-        .nb_ip(5, "10.0.1.50/24", None, "dhcp", "mine", Some(MAC2), &["keep"])
+        .nb_ip(
+            5,
+            "10.0.1.50/24",
+            None,
+            "dhcp",
+            "mine",
+            Some(MAC2),
+            &["keep"],
+        )
         .lease(S1, NET, "10.0.1.50", MAC, "other");
     b.snap.settings.protect_tag = Some("keep".into());
     let plan = b.plan();
@@ -539,7 +769,15 @@ fn protected_ip_lease_info_still_updated() {
 #[test]
 fn protected_client_id_not_updated_when_disabled() {
     let mut b = B::std()
-        .nb_ip(5, "10.0.1.50/24", None, "dhcp", "mine", Some(MAC2), &["keep"])
+        .nb_ip(
+            5,
+            "10.0.1.50/24",
+            None,
+            "dhcp",
+            "mine",
+            Some(MAC2),
+            &["keep"],
+        )
         .lease(S1, NET, "10.0.1.50", MAC, "other");
     b.snap.settings.protect_tag = Some("keep".into());
     assert!(ip_actions(&b.plan()).is_empty());
@@ -561,8 +799,14 @@ fn scope_pull_attributes_field_level_diff() {
             Action::UpdateInventoryScope {
                 id: 1,
                 changes: vec![
-                    ScopeChange::Router { before: Some(ip("10.0.1.1")), after: None },
-                    ScopeChange::LeaseLifetime { before: Some(3600), after: Some(86_400) },
+                    ScopeChange::Router {
+                        before: Some(ip("10.0.1.1")),
+                        after: None
+                    },
+                    ScopeChange::LeaseLifetime {
+                        before: Some(3600),
+                        after: Some(86_400)
+                    },
                 ]
             }
         ),
@@ -577,7 +821,10 @@ fn exclusion_pull_creates_and_deletes_in_netbox() {
         .inventory_exclusion(1, 9, "10.0.1.200", "10.0.1.210")
         .remote_exclusion(S1, NET, "10.0.1.20", "10.0.1.29")
         .plan();
-    assert_eq!(kinds(&plan), ["create_inventory_exclusion", "delete_inventory_exclusion"]);
+    assert_eq!(
+        kinds(&plan),
+        ["create_inventory_exclusion", "delete_inventory_exclusion"]
+    );
 }
 
 #[test]
@@ -587,7 +834,10 @@ fn exclusion_push_deletes_then_creates_on_server() {
         .inventory_exclusion(1, 9, "10.0.1.200", "10.0.1.210")
         .remote_exclusion(S1, NET, "10.0.1.20", "10.0.1.29");
     b.snap.settings.push_scope_info = true;
-    assert_eq!(kinds(&b.plan()), ["delete_server_exclusion", "create_server_exclusion"]);
+    assert_eq!(
+        kinds(&b.plan()),
+        ["delete_server_exclusion", "create_server_exclusion"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,8 +847,24 @@ fn exclusion_push_deletes_then_creates_on_server() {
 #[test]
 fn vrf_same_address_in_other_vrf_untouched() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.50/24", Some(42), "dhcp", "other-vrf", Some(MAC2), &[])
-        .nb_ip(6, "10.0.1.60/24", Some(42), "dhcp", "other-vrf2", Some(MAC2), &[])
+        .nb_ip(
+            5,
+            "10.0.1.50/24",
+            Some(42),
+            "dhcp",
+            "other-vrf",
+            Some(MAC2),
+            &[],
+        )
+        .nb_ip(
+            6,
+            "10.0.1.60/24",
+            Some(42),
+            "dhcp",
+            "other-vrf2",
+            Some(MAC2),
+            &[],
+        )
         .lease(S1, NET, "10.0.1.50", MAC, "pc1")
         .plan();
     match ip_actions(&plan)[..] {
@@ -618,7 +884,9 @@ fn cleanup_limited_to_range_when_scopes_share_prefix() {
             s.inventory.scopes.get_mut(&2).unwrap().start = ip("10.0.1.128");
         })
         .with(|s| {
-            if let windhcp_sync_engine::snapshot::Read::Ok(m) = &mut s.servers.get_mut(S1).unwrap().scopes {
+            if let windhcp_sync_engine::snapshot::Read::Ok(m) =
+                &mut s.servers.get_mut(S1).unwrap().scopes
+            {
                 m.values_mut().for_each(|r| r.end = ip("10.0.1.127"));
             }
         })
@@ -639,7 +907,15 @@ fn cleanup_limited_to_range_when_scopes_share_prefix() {
 #[test]
 fn client_id_compared_canonically() {
     let plan = B::std()
-        .nb_ip(5, "10.0.1.50/24", None, "dhcp", "pc1", Some("00:11:22:33:44:55"), &[])
+        .nb_ip(
+            5,
+            "10.0.1.50/24",
+            None,
+            "dhcp",
+            "pc1",
+            Some("00:11:22:33:44:55"),
+            &[],
+        )
         .lease(S1, NET, "10.0.1.50", "001122334455", "pc1")
         .plan();
     assert!(ip_actions(&plan).is_empty());
@@ -647,44 +923,80 @@ fn client_id_compared_canonically() {
 
 #[test]
 fn inactive_lease_states_do_not_count() {
-    for state in [LeaseState::Offered, LeaseState::Declined, LeaseState::Expired, LeaseState::InactiveReservation] {
-        let plan = B::std().lease_state(S1, NET, "10.0.1.50", MAC, "pc1", state).plan();
+    for state in [
+        LeaseState::Offered,
+        LeaseState::Declined,
+        LeaseState::Expired,
+        LeaseState::InactiveReservation,
+    ] {
+        let plan = B::std()
+            .lease_state(S1, NET, "10.0.1.50", MAC, "pc1", state)
+            .plan();
         assert!(ip_actions(&plan).is_empty(), "{state:?}");
     }
 }
 
 #[test]
 fn failover_primary_unreadable_partner_read_for_reads_only() {
-    let mut b = failover_fixture(true)
-        .fail_scopes(S1)
-        .nb_ip(5, "10.0.1.100/24", None, "reserved", "printer", Some(MAC2), &[]);
+    let mut b = failover_fixture(true).fail_scopes(S1).nb_ip(
+        5,
+        "10.0.1.100/24",
+        None,
+        "reserved",
+        "printer",
+        Some(MAC2),
+        &[],
+    );
     b.snap.settings.push_reservations = true;
     let unreadable = [S1.to_owned()].into_iter().collect();
-    assert_eq!(fallback_servers(&b.snap.inventory, &unreadable), vec![S2.to_owned()]);
+    assert_eq!(
+        fallback_servers(&b.snap.inventory, &unreadable),
+        vec![S2.to_owned()]
+    );
     let plan = b.plan();
-    assert!(plan.report.conflicts.contains(&Conflict::FailoverReadFromPartner {
-        failover: "fo".into(),
-        primary: S1.into(),
-        partner: S2.into()
-    }));
+    assert!(
+        plan.report
+            .conflicts
+            .contains(&Conflict::FailoverReadFromPartner {
+                failover: "fo".into(),
+                primary: S1.into(),
+                partner: S2.into()
+            })
+    );
     // NetBox learns from the partner's lease…
     assert_eq!(of_kind(&plan, "create_ip").len(), 1);
     // …but nothing is written to any server.
-    assert!(plan.actions.iter().all(|a| !a.action.writes_server()), "{:?}", plan.actions);
+    assert!(
+        plan.actions.iter().all(|a| !a.action.writes_server()),
+        "{:?}",
+        plan.actions
+    );
 }
 
 #[test]
 fn deletion_budget_withholds_scope_deletions() {
     let mut b = B::std();
     for i in 0..20u64 {
-        b = b.nb_ip(100 + i, &format!("10.0.1.{}/24", 20 + i), None, "dhcp", "x", Some(MAC), &[]);
+        b = b.nb_ip(
+            100 + i,
+            &format!("10.0.1.{}/24", 20 + i),
+            None,
+            "dhcp",
+            "x",
+            Some(MAC),
+            &[],
+        );
     }
     b.snap.settings.deletion_budget.per_scope_max = Some(5);
     let plan = b.plan();
     assert!(plan.actions.iter().all(|a| !a.action.is_deletion()));
     assert!(plan.report.conflicts.iter().any(|c| matches!(
         c,
-        Conflict::DeletionsWithheld { planned: 20, limit: BudgetLimit::PerScopeMax(5), .. }
+        Conflict::DeletionsWithheld {
+            planned: 20,
+            limit: BudgetLimit::PerScopeMax(5),
+            ..
+        }
     )));
     assert_eq!(plan.report.stats.deletions_withheld, 20);
     b.snap.settings.deletion_budget.per_scope_max = Some(20);
@@ -695,7 +1007,15 @@ fn deletion_budget_withholds_scope_deletions() {
 fn deletion_budget_percentage_per_run() {
     let mut b = B::std();
     for i in 0..20u64 {
-        b = b.nb_ip(100 + i, &format!("10.0.1.{}/24", 20 + i), None, "dhcp", "x", Some(MAC), &[]);
+        b = b.nb_ip(
+            100 + i,
+            &format!("10.0.1.{}/24", 20 + i),
+            None,
+            "dhcp",
+            "x",
+            Some(MAC),
+            &[],
+        );
     }
     for i in 0..10u64 {
         b = b.lease(S1, NET, &format!("10.0.1.{}", 20 + i), MAC, "x");
@@ -707,7 +1027,12 @@ fn deletion_budget_percentage_per_run() {
     assert!(of_kind(&plan, "delete_ip").is_empty());
     assert!(plan.report.conflicts.iter().any(|c| matches!(
         c,
-        Conflict::DeletionsWithheld { server: None, planned: 10, limit: BudgetLimit::PerRunPercent(25), .. }
+        Conflict::DeletionsWithheld {
+            server: None,
+            planned: 10,
+            limit: BudgetLimit::PerRunPercent(25),
+            ..
+        }
     )));
     b.snap.settings.deletion_budget.per_run_percent = Some(50);
     assert_eq!(of_kind(&b.plan(), "delete_ip").len(), 10);
@@ -717,12 +1042,27 @@ fn deletion_budget_percentage_per_run() {
 fn suspiciously_empty_scope_yields_no_deletions() {
     let mut b = B::std();
     for i in 0..6u64 {
-        b = b.nb_ip(100 + i, &format!("10.0.1.{}/24", 20 + i), None, "dhcp", "x", Some(MAC), &[]).managed(100 + i);
+        b = b
+            .nb_ip(
+                100 + i,
+                &format!("10.0.1.{}/24", 20 + i),
+                None,
+                "dhcp",
+                "x",
+                Some(MAC),
+                &[],
+            )
+            .managed(100 + i);
     }
     b.snap.settings.empty_guard.min_managed_ips = 5;
     let plan = b.plan();
     assert!(of_kind(&plan, "delete_ip").is_empty());
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::SuspiciouslyEmpty { managed: 6, .. })));
+    assert!(
+        plan.report
+            .conflicts
+            .iter()
+            .any(|c| matches!(c, Conflict::SuspiciouslyEmpty { managed: 6, .. }))
+    );
     b.snap.settings.empty_guard.min_managed_ips = 7;
     assert_eq!(of_kind(&b.plan(), "delete_ip").len(), 6);
 }
@@ -735,22 +1075,36 @@ fn duplicate_ip_objects_reported_untouched() {
         .lease(S1, NET, "10.0.1.50", MAC, "pc1")
         .plan();
     assert!(plan.is_empty(), "{:?}", plan.actions);
-    assert!(plan.report.conflicts.contains(&Conflict::DuplicateIpObjects {
-        vrf: None,
-        address: ip("10.0.1.50"),
-        ids: vec![5, 6]
-    }));
+    assert!(
+        plan.report
+            .conflicts
+            .contains(&Conflict::DuplicateIpObjects {
+                vrf: None,
+                address: ip("10.0.1.50"),
+                ids: vec![5, 6]
+            })
+    );
 }
 
 #[test]
 fn duplicate_mac_in_scope_skipped_and_reported() {
     let mut b = B::std()
         .nb_ip(5, "10.0.1.100/24", None, "reserved", "a", Some(MAC), &[])
-        .nb_ip(6, "10.0.1.101/24", None, "reserved", "b", Some("00:11:22:33:44:55"), &[]);
+        .nb_ip(
+            6,
+            "10.0.1.101/24",
+            None,
+            "reserved",
+            "b",
+            Some("00:11:22:33:44:55"),
+            &[],
+        );
     b.snap.settings.push_reservations = true;
     let plan = b.plan();
     match &of_kind(&plan, "push_reservation")[..] {
-        [a] => assert!(matches!(a.action, Action::PushReservation { ip: x, .. } if x == ip("10.0.1.100"))),
+        [a] => assert!(
+            matches!(a.action, Action::PushReservation { ip: x, .. } if x == ip("10.0.1.100"))
+        ),
         other => panic!("{other:?}"),
     }
     assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::DuplicateClientIdInScope { addresses, .. } if addresses.len() == 2)));
@@ -758,19 +1112,31 @@ fn duplicate_mac_in_scope_skipped_and_reported() {
 
 #[test]
 fn invalid_dns_name_reported_not_written() {
-    let plan = B::std().lease(S1, NET, "10.0.1.50", MAC, "Test Device With Spaces").plan();
+    let plan = B::std()
+        .lease(S1, NET, "10.0.1.50", MAC, "Test Device With Spaces")
+        .plan();
     match ip_actions(&plan)[..] {
         [Action::CreateIp { after, .. }] => assert_eq!(after.dns_name, ""),
         ref other => panic!("{other:?}"),
     }
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::InvalidDnsName { .. })));
+    assert!(
+        plan.report
+            .conflicts
+            .iter()
+            .any(|c| matches!(c, Conflict::InvalidDnsName { .. }))
+    );
 }
 
 #[test]
 fn reservation_outside_scope_reported() {
     let plan = B::std().reservation(S1, NET, "10.0.9.9", MAC, "x").plan();
     assert!(ip_actions(&plan).is_empty());
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::ReservationOutsideScope { .. })));
+    assert!(
+        plan.report
+            .conflicts
+            .iter()
+            .any(|c| matches!(c, Conflict::ReservationOutsideScope { .. }))
+    );
 }
 
 #[test]
@@ -779,7 +1145,12 @@ fn lease_in_exclusion_reported() {
         .remote_exclusion(S1, NET, "10.0.1.40", "10.0.1.60")
         .lease(S1, NET, "10.0.1.50", MAC, "pc1")
         .plan();
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::LeaseInExclusion { .. })));
+    assert!(
+        plan.report
+            .conflicts
+            .iter()
+            .any(|c| matches!(c, Conflict::LeaseInExclusion { .. }))
+    );
 }
 
 #[test]
@@ -789,7 +1160,12 @@ fn scope_without_prefix_reported() {
         .lease(S1, NET, "10.0.1.50", MAC, "pc1")
         .plan();
     assert!(ip_actions(&plan).is_empty());
-    assert!(plan.report.conflicts.iter().any(|c| matches!(c, Conflict::ScopeWithoutPrefix { .. })));
+    assert!(
+        plan.report
+            .conflicts
+            .iter()
+            .any(|c| matches!(c, Conflict::ScopeWithoutPrefix { .. }))
+    );
 }
 
 #[test]
@@ -799,7 +1175,12 @@ fn foreign_status_ip_left_alone() {
         .lease(S1, NET, "10.0.1.50", MAC, "pc1")
         .plan();
     assert!(plan.is_empty(), "{:?}", plan.actions);
-    assert!(plan.report.skipped.iter().any(|s| matches!(s, Skipped::ForeignStatus { ip_id: 5, .. })));
+    assert!(
+        plan.report
+            .skipped
+            .iter()
+            .any(|s| matches!(s, Skipped::ForeignStatus { ip_id: 5, .. }))
+    );
 }
 
 #[test]
@@ -820,15 +1201,25 @@ fn push_mode_server_only_scope_is_kept_and_reported() {
     b.snap.settings.push_scope_info = true;
     let plan = b.plan();
     assert!(plan.is_empty(), "{:?}", plan.actions);
-    assert!(plan.report.skipped.iter().any(|s| matches!(s, Skipped::ServerOnlyScopeKept { .. })));
+    assert!(
+        plan.report
+            .skipped
+            .iter()
+            .any(|s| matches!(s, Skipped::ServerOnlyScopeKept { .. }))
+    );
 }
 
 #[test]
 fn plan_is_deterministic_and_id_is_content_hash() {
     let b = B::std().lease(S1, NET, "10.0.1.50", MAC, "pc1");
     let p1 = plan_sync(&b.snap);
-    let p2 = plan_sync(&b.snap.clone());
-    assert_eq!(serde_json::to_string(&p1).unwrap(), serde_json::to_string(&p2).unwrap());
+    let copy = b.snap.clone();
+    let p2 = plan_sync(&copy);
+    drop(b);
+    assert_eq!(
+        serde_json::to_string(&p1).unwrap(),
+        serde_json::to_string(&p2).unwrap()
+    );
     let other = B::std().lease(S1, NET, "10.0.1.51", MAC, "pc1");
     assert_ne!(p1.id, plan_sync(&other.snap).id);
     assert_eq!(p1.id.0.len(), 16);

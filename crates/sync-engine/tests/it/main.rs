@@ -1,0 +1,11 @@
+//! Integration tests of the planner (one binary: `cargo test -p windhcp-sync-engine --test it`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs, unreachable_pub)]
+
+mod builder;
+mod exec_estate;
+mod exec_stores;
+mod example_data;
+mod executor;
+mod import;
+mod props;
+mod rules;

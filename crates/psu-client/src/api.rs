@@ -22,6 +22,157 @@ use crate::wire::{
     WireReplicated, WireReservation, WireScope,
 };
 
+/// The contract endpoints this client implements: (id, method, path, idempotent, method name
+/// on [`PsuClient`]). Idempotent ones are retried on transient failures.
+pub const ENDPOINTS: &[(&str, &str, &str, bool, &str)] = &[
+    ("health", "GET", "/health", true, "health"),
+    ("write_ping", "POST", "/health", false, "write_ping"),
+    ("list_scopes", "GET", "/scopes", true, "list_scopes"),
+    ("get_scope", "GET", "/scopes/:scope_id", true, "get_scope"),
+    ("create_scope", "POST", "/scopes", false, "create_scope"),
+    (
+        "update_scope",
+        "PUT",
+        "/scopes/:scope_id",
+        true,
+        "update_scope",
+    ),
+    (
+        "delete_scope",
+        "DELETE",
+        "/scopes/:scope_id",
+        true,
+        "delete_scope",
+    ),
+    (
+        "list_leases",
+        "GET",
+        "/leases",
+        true,
+        "list_leases, list_leases_page, list_all_leases, leases_by_scope",
+    ),
+    (
+        "list_reservations",
+        "GET",
+        "/reservations",
+        true,
+        "list_reservations, reservations_by_scope",
+    ),
+    (
+        "create_reservation",
+        "POST",
+        "/reservations",
+        false,
+        "create_reservation",
+    ),
+    (
+        "update_reservation",
+        "PUT",
+        "/reservations/:client_id",
+        true,
+        "update_reservation",
+    ),
+    (
+        "delete_reservation",
+        "DELETE",
+        "/reservations/:client_id",
+        true,
+        "delete_reservation",
+    ),
+    (
+        "batch_reservations",
+        "POST",
+        "/reservations/batch",
+        false,
+        "batch_reservations",
+    ),
+    ("list_failover", "GET", "/failover", true, "list_failovers"),
+    (
+        "create_failover",
+        "POST",
+        "/failover",
+        false,
+        "create_failover",
+    ),
+    (
+        "delete_failover",
+        "DELETE",
+        "/failover/:name",
+        true,
+        "delete_failover",
+    ),
+    (
+        "replicate_scopes",
+        "POST",
+        "/failover/replicate",
+        true,
+        "replicate_scopes",
+    ),
+    (
+        "replicate_failover",
+        "POST",
+        "/failover/:name/replicate",
+        true,
+        "replicate_failover",
+    ),
+    (
+        "list_server_options",
+        "GET",
+        "/options/server",
+        true,
+        "list_server_options",
+    ),
+    (
+        "list_all_scope_options",
+        "GET",
+        "/options",
+        true,
+        "options_by_scope",
+    ),
+    (
+        "list_scope_options",
+        "GET",
+        "/options/scope/:scope_id",
+        true,
+        "list_scope_options",
+    ),
+    (
+        "set_scope_option",
+        "PUT",
+        "/options/scope/:scope_id/:code",
+        true,
+        "set_scope_option",
+    ),
+    (
+        "remove_scope_option",
+        "DELETE",
+        "/options/scope/:scope_id/:code",
+        true,
+        "remove_scope_option",
+    ),
+    (
+        "list_exclusions",
+        "GET",
+        "/exclusions",
+        true,
+        "list_exclusions, exclusions_by_scope",
+    ),
+    (
+        "create_exclusion",
+        "POST",
+        "/exclusions",
+        false,
+        "create_exclusion",
+    ),
+    (
+        "delete_exclusion",
+        "DELETE",
+        "/exclusions",
+        true,
+        "delete_exclusion",
+    ),
+];
+
 /// Largest batch the contract accepts in one `POST /reservations/batch`.
 pub const MAX_BATCH_ITEMS: usize = 1000;
 

@@ -201,3 +201,30 @@ fn missing_scope_id_is_taken_from_the_request() {
     let l = decode::leases(body, Some(sid("10.5.0.0"))).unwrap();
     assert_eq!(l[0].scope_id, sid("10.5.0.0"));
 }
+
+#[test]
+fn endpoint_table_matches_the_contract() {
+    let path = format!("{}/../../psu/contract.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let contract: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let endpoints = contract["endpoints"].as_array().unwrap();
+    let mut ids = Vec::new();
+    for e in endpoints {
+        let id = e["id"].as_str().unwrap();
+        ids.push(id);
+        let ours = windhcp_psu_client::ENDPOINTS
+            .iter()
+            .find(|x| x.0 == id)
+            .unwrap_or_else(|| panic!("contract endpoint `{id}` has no client method"));
+        assert_eq!(ours.1, e["method"].as_str().unwrap(), "{id}");
+        assert_eq!(ours.2, e["path"].as_str().unwrap(), "{id}");
+        assert_eq!(
+            ours.3,
+            e["idempotent"].as_bool().unwrap(),
+            "{id} idempotency"
+        );
+    }
+    for ours in windhcp_psu_client::ENDPOINTS {
+        assert!(ids.contains(&ours.0), "`{}` is not in the contract", ours.0);
+    }
+}

@@ -100,12 +100,13 @@ async fn main() {
     };
     let n = arg("n", "NETBOX_BENCH_N", 10_000);
     let single = arg("single", "NETBOX_BENCH_SINGLE", 1_000);
-    let chunk = arg("chunk", "NETBOX_BENCH_CHUNK", 500);
-    let conc = arg("concurrency", "NETBOX_BENCH_CONCURRENCY", 2);
+    let chunk = arg("chunk", "NETBOX_BENCH_CHUNK", 250);
+    let conc = arg("concurrency", "NETBOX_BENCH_CONCURRENCY", 1);
     let nb = NetBoxClient::builder(url)
         .token(Token::new(token))
         .bulk_chunk(chunk)
         .max_concurrency(conc)
+        .bulk_parallelism(conc)
         .changelog_message("netbox_bulk benchmark")
         .build()
         .unwrap();

@@ -256,7 +256,7 @@ impl<T: DeserializeOwned + HasId + Send + 'static> Endpoint<T> {
             self.client.inner.max_body_bytes,
         );
         let abort = Arc::new(AtomicBool::new(false));
-        let parallel = self.client.inner.max_concurrency;
+        let parallel = self.client.inner.bulk_parallelism;
         let results: Vec<BulkOutcome<T>> = stream::iter(chunks)
             .map(|c| {
                 let abort = Arc::clone(&abort);

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 /// The largest page NetBox serves by default (`MAX_PAGE_SIZE`).
 pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// Records per bulk write request by default.
-pub const DEFAULT_BULK_CHUNK: usize = 500;
+pub const DEFAULT_BULK_CHUNK: usize = 250;
 /// Largest bulk request body we send (NetBox's `DATA_UPLOAD_MAX_MEMORY_SIZE` is 2.5 MiB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Default base path of the Windows DHCP plugin API.
@@ -158,6 +158,7 @@ pub struct ClientBuilder {
     pub(crate) max_concurrency: usize,
     pub(crate) page_size: usize,
     pub(crate) bulk_chunk: usize,
+    pub(crate) bulk_parallelism: usize,
     pub(crate) max_body_bytes: usize,
     pub(crate) changelog_message: Option<String>,
     pub(crate) plugin_path: String,
@@ -180,6 +181,7 @@ impl ClientBuilder {
             max_concurrency: 4,
             page_size: DEFAULT_PAGE_SIZE,
             bulk_chunk: DEFAULT_BULK_CHUNK,
+            bulk_parallelism: 1,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             changelog_message: None,
             plugin_path: DEFAULT_PLUGIN_PATH.to_owned(),
@@ -241,9 +243,18 @@ impl ClientBuilder {
         self
     }
 
-    /// Records per bulk write request (default 500, at least 1).
+    /// Records per bulk write request (default 250, at least 1). Smaller chunks keep each
+    /// request well inside the timeout; NetBox gains nothing from chunks above ~1000.
     pub fn bulk_chunk(mut self, n: usize) -> Self {
         self.bulk_chunk = n.max(1);
+        self
+    }
+
+    /// Bulk chunks sent at once (default 1). NetBox is CPU-bound per object written, so on a
+    /// small server parallel chunks only compete (measured: 4 parallel 500-record deletes on 2
+    /// cores ran past a 300 s timeout). Also capped by [`ClientBuilder::max_concurrency`].
+    pub fn bulk_parallelism(mut self, n: usize) -> Self {
+        self.bulk_parallelism = n.max(1);
         self
     }
 

@@ -85,7 +85,12 @@ pub(crate) async fn cleanup(nb: &NetBoxClient, vrfs: &[u64]) {
             .bulk_delete(&ips, &opts)
             .await
             .expect("bulk delete");
-        assert!(out.is_complete(), "cleanup left IPs: {:?}", out.failed);
+        assert!(
+            out.is_complete(),
+            "cleanup left {} IPs, first: {:?}",
+            out.failed.len(),
+            out.failed.first()
+        );
         let ranges: Vec<u64> = nb.ip_ranges().ids(&q).try_collect().await.expect("ranges");
         nb.ip_ranges()
             .bulk_delete(&ranges, &opts)

@@ -166,6 +166,7 @@ fn rebuild_with_chunk(nb: &NetBoxClient, chunk: usize) -> NetBoxClient {
         .token(Token::new(std::env::var("NETBOX_TOKEN").unwrap()))
         .bulk_chunk(chunk)
         .max_concurrency(2)
+        .bulk_parallelism(2)
         .build()
         .unwrap()
 }
@@ -495,7 +496,7 @@ async fn stale_if_match_gives_precondition_failed() {
         .await
     {
         Err(Error::PreconditionFailed { current_etag, .. }) => {
-            assert_eq!(current_etag.as_deref(), Some(new_etag.as_str()))
+            assert_eq!(current_etag.as_deref(), Some(new_etag.as_str()));
         }
         other => panic!("expected PreconditionFailed, got {other:?}"),
     }

@@ -3,6 +3,7 @@
 //! The engine works in three steps: a gatherer reads everything into an immutable
 //! [`snapshot::Snapshot`], the pure [`planner`] turns it into a [`plan::Plan`] (ordered concrete
 //! actions plus a [`report::Report`]), and an executor applies the plan.
+#![doc = include_str!("rules.md")]
 
 pub mod executor;
 pub mod gather;

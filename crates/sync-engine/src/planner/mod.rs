@@ -161,7 +161,7 @@ pub fn plan_sync(snapshot: &Snapshot) -> Plan {
     planner.finish(PlanKind::Sync)
 }
 
-/// Plan a one-time import from `server` (see [`import`](self) rules in the crate docs).
+/// Plan a one-time import from `server` (rules: crate documentation, "Import").
 pub fn plan_import(snapshot: &Snapshot, server: &str) -> Plan {
     let mut planner = Planner::new(snapshot);
     import::plan(&mut planner, server);

@@ -5,6 +5,8 @@
 //! actions plus a [`report::Report`]), and an executor applies the plan.
 #![doc = include_str!("rules.md")]
 
+#[cfg(feature = "psu")]
+pub mod adapters;
 pub mod executor;
 pub mod gather;
 pub mod inventory_file;

@@ -3,6 +3,8 @@
 
 mod builder;
 mod exec_estate;
+#[cfg(feature = "psu")]
+mod exec_psu;
 mod exec_stores;
 mod example_data;
 mod executor;

@@ -355,37 +355,12 @@ pub fn parse_ip(field: &str, s: &str) -> SimResult<Ipv4Addr> {
         .map_err(|_| SimError::invalid(format!("'{field}' must be a valid IPv4 address.")))
 }
 
-/// Canonical client id: lower-case hex bytes joined by `-`. Accepts `-`, `:`, `.`, space or no
-/// separator, any case.
+/// Canonical client id (lower-case hex bytes joined by `-`), parsed with
+/// [`windhcp_dhcp_model::ClientId`]: `-`, `:`, space or Cisco-dotted separators, any case.
 pub fn canonical_client_id(s: &str) -> SimResult<String> {
-    let hex: String = s
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':' | '.' | ' '))
-        .collect();
-    let hex = hex
-        .strip_prefix("0x")
-        .or_else(|| hex.strip_prefix("0X"))
-        .unwrap_or(&hex);
-    if hex.is_empty()
-        || !hex.len().is_multiple_of(2)
-        || hex.len() > 510
-        || !hex.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        return Err(SimError::invalid(format!(
-            "'client_id' {s:?} is not a valid client id (hex bytes, e.g. aa-bb-cc-dd-ee-ff)."
-        )));
-    }
-    let lower = hex.to_ascii_lowercase();
-    let mut out = String::with_capacity(lower.len() / 2 * 3);
-    for (i, pair) in lower.as_bytes().chunks(2).enumerate() {
-        if i > 0 {
-            out.push('-');
-        }
-        out.push(char::from(pair[0]));
-        out.push(char::from(pair[1]));
-    }
-    Ok(out)
+    windhcp_dhcp_model::ClientId::parse(s)
+        .map(|c| c.to_string())
+        .map_err(|e| SimError::invalid(format!("'client_id' {s:?} is not a valid client id: {e}")))
 }
 
 /// Prefix length of a contiguous mask, or `None`.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::json;
-use windhcp_psu_simulator::{FaultKind, FaultRule, SimulatorBuilder};
+use windhcp_psu_simulator::{FaultKind, FaultRule, Faults, SimulatorBuilder};
 
 use crate::{TOKEN, assert_error, call, call_with, small_spec, start};
 
@@ -180,27 +180,44 @@ async fn admin_endpoint_arms_lists_and_disarms_rules() {
     assert!(sim.faults().list().is_empty());
 }
 
-#[tokio::test]
-async fn probabilistic_rate_is_close_and_reproducible() {
-    let run = || async {
-        let sim = SimulatorBuilder::new()
-            .token(TOKEN)
-            .fault_seed(42)
-            .fault(FaultRule::new(FaultKind::Status { status: 503 }).with_probability(0.3))
-            .start()
-            .await
-            .unwrap();
-        let mut pattern = Vec::new();
-        for _ in 0..200 {
-            pattern.push(call(&sim, Method::GET, "/health", None).await.status == 503);
-        }
-        pattern
+#[test]
+fn probabilistic_rate_is_close_and_reproducible() {
+    let dice = |seed: u64| {
+        let f = Faults::new(seed);
+        f.add(FaultRule::new(FaultKind::Status { status: 503 }).with_probability(0.3));
+        (0..2000)
+            .map(|_| f.decide("health", "dhcp01", None).terminal.is_some())
+            .collect::<Vec<_>>()
     };
-    let a = run().await;
-    let b = run().await;
-    assert_eq!(a, b, "same fault seed, same dice");
+    let a = dice(42);
+    assert_eq!(a, dice(42), "same fault seed, same dice");
+    assert_ne!(a, dice(43));
     let hits = a.iter().filter(|x| **x).count();
-    assert!((30..=90).contains(&hits), "{hits} of 200 at p=0.3");
+    assert!((500..=700).contains(&hits), "{hits} of 2000 at p=0.3");
+}
+
+#[tokio::test]
+async fn builder_faults_apply_over_http() {
+    let sim = SimulatorBuilder::new()
+        .token(TOKEN)
+        .fault_seed(42)
+        .fault(FaultRule::new(FaultKind::Status { status: 503 }).with_probability(0.5))
+        .start()
+        .await
+        .unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..40 {
+        codes.push(
+            call(&sim, Method::GET, "/health", None)
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert!(codes.iter().all(|c| *c == 200 || *c == 503), "{codes:?}");
+    assert!(codes.contains(&200) && codes.contains(&503), "{codes:?}");
+    let hits = sim.faults().list()[0].hits;
+    assert_eq!(hits, codes.iter().filter(|c| **c == 503).count() as u64);
 }
 
 #[tokio::test]

@@ -64,7 +64,11 @@ pub(crate) async fn call_with(
     path_and_query: &str,
     body: Option<&Value>,
 ) -> Resp {
-    let client = Client::new();
+    thread_local! {
+        // Building a client loads the system roots: once per test thread, not per call.
+        static CLIENT: Client = Client::new();
+    }
+    let client = CLIENT.with(Client::clone);
     let mut req = client.request(method, format!("{base}{path_and_query}"));
     if let Some(t) = token {
         req = req.bearer_auth(t);

@@ -598,13 +598,24 @@ async fn update_scope(
     apply_router(&mut scope, b.router.as_ref())?;
     apply_options(&mut scope, b.options.as_ref())?;
     scope.check_all()?;
-    server.scopes.insert(id, scope);
-    if let Some(fp) = &b.failover {
-        if let Some(name) = fp.remove.as_deref().filter(|n| !n.trim().is_empty()) {
-            g.failover_remove_scope(st.server, name, id)?;
+    match &b.failover {
+        None => {
+            server.scopes.insert(id, scope);
         }
-        if let Some(name) = fp.enroll.as_deref().filter(|n| !n.trim().is_empty()) {
-            g.failover_add_scope(st.server, name, id)?;
+        Some(fp) => {
+            // Membership changes touch the partner too: apply everything to a copy and keep it
+            // only if every step succeeds, so a failed PUT changes nothing.
+            let mut staged = g.clone();
+            if let Some(s) = staged.servers.get_mut(st.server) {
+                s.scopes.insert(id, scope);
+            }
+            if let Some(name) = fp.remove.as_deref().filter(|n| !n.trim().is_empty()) {
+                staged.failover_remove_scope(st.server, name, id)?;
+            }
+            if let Some(name) = fp.enroll.as_deref().filter(|n| !n.trim().is_empty()) {
+                staged.failover_add_scope(st.server, name, id)?;
+            }
+            *g = staged;
         }
     }
     let s = g

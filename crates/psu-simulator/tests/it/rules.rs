@@ -463,11 +463,14 @@ async fn failover_rules() {
             &sim,
             Method::PUT,
             "/scopes/10.2.0.0",
-            Some(&json!({"failover": {"remove": "fo1"}})),
+            Some(&json!({"name": "changed", "failover": {"remove": "fo1"}})),
         )
         .await,
         409,
     );
+    // A failed PUT changes nothing, not even the keys that were valid on their own.
+    let now = call(&sim, Method::GET, "/scopes/10.2.0.0", None).await;
+    assert_eq!(now.json["name"], "t");
     let r = call(
         &sim,
         Method::PUT,

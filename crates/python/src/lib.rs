@@ -6,8 +6,10 @@
 //!
 //! * [`model`]: lease lifetimes, client ids, the option catalog and typed option values;
 //! * [`engine`]: `plan_sync` / `plan_import` from plain data or JSON, `Snapshot` and `Plan`;
+//! * [`clients`]: the blocking `PsuClient` (GIL released, one shared tokio runtime);
 //! * [`errors`]: the `WindhcpError` exception hierarchy.
 
+pub mod clients;
 pub mod convert;
 pub mod engine;
 pub mod errors;
@@ -40,5 +42,6 @@ pub fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RemoteError", py.get_type::<errors::RemoteError>())?;
     model::register(m)?;
     engine::register(m)?;
+    clients::register(m)?;
     Ok(())
 }

@@ -34,3 +34,71 @@ def repo_snapshot_text() -> str:
             pytest.fail(f"the repository snapshot fixture is missing: {path}")
         pytest.skip(f"the repository snapshot fixture is missing: {path}")
     return path.read_text(encoding="utf-8")
+
+
+SIM_TOKEN = "py-test-writer-token-0123456789"
+SIM_READER_TOKEN = "py-test-reader-token-0123456789"
+
+
+def _simulator_binary() -> Path | None:
+    env = os.environ.get("WINDHCP_PSU_SIMULATOR")
+    candidates = [Path(env)] if env else []
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO_ROOT / "target"))
+    candidates += [target / "debug" / "psu-simulator", target / "release" / "psu-simulator"]
+    return next((p for p in candidates if p.is_file() and os.access(p, os.X_OK)), None)
+
+
+@pytest.fixture(scope="session")
+def psu_simulator():
+    """A running psu-simulator on an ephemeral loopback port.
+
+    Yields a dict with host, port, server (its hostname), leases (how many it generated),
+    token (writer role) and reader_token.
+    """
+    import select
+    import subprocess
+    import time
+    from urllib.parse import urlsplit
+
+    binary = _simulator_binary()
+    if binary is None:
+        message = "psu-simulator binary not found (cargo build -p windhcp-psu-simulator)"
+        if os.environ.get("WINDHCP_REQUIRE_SIMULATOR") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    env = dict(os.environ, PSU_SIM_TOKEN=SIM_TOKEN, PSU_SIM_READER_TOKEN=SIM_READER_TOKEN)
+    proc = subprocess.Popen(
+        [str(binary), "--bind", "127.0.0.1", "--port", "0", "--scopes", "3",
+         "--leases-per-scope", "7", "--reservations-per-scope", "2", "--seed", "7"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while not line and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if ready:
+                line = proc.stdout.readline().strip()
+                if not line and proc.poll() is not None:
+                    break
+        if not line:
+            pytest.fail(f"psu-simulator did not announce its port (exit code {proc.poll()})")
+        # "<server name> http://127.0.0.1:PORT/api/dhcp leases=N"
+        name, url, leases = line.split()
+        parts = urlsplit(url)
+        yield {
+            "server": name,
+            "host": parts.hostname,
+            "port": parts.port,
+            "base_path": parts.path,
+            "leases": int(leases.split("=", 1)[1]),
+            "token": SIM_TOKEN,
+            "reader_token": SIM_READER_TOKEN,
+        }
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

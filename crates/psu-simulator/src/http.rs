@@ -53,6 +53,8 @@ pub(crate) struct AppState {
     pub(crate) server_name: Arc<str>,
     pub(crate) faults: Faults,
     pub(crate) auth: Arc<Auth>,
+    /// Flips to `true` on shutdown (cuts hangs and latencies short).
+    pub(crate) stop: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Contract endpoints: (id, method, path under `/api/dhcp`, PSU syntax).
@@ -334,8 +336,16 @@ async fn fault_mw(State(st): State<AppState>, req: Request, next: Next) -> Respo
         })
     });
     let plan = st.faults.decide(endpoint, &st.server_name, scope);
+    // Sleeps end early when the simulator shuts down, so a hang never delays shutdown.
+    let mut stop = st.stop.clone();
+    let pause = |ms: u64| async move {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(ms)) => {}
+            _ = stop.wait_for(|s| *s) => {}
+        }
+    };
     if plan.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(plan.latency_ms)).await;
+        pause.clone()(plan.latency_ms).await;
     }
     match plan.terminal {
         None => next.run(req).await,
@@ -344,7 +354,7 @@ async fn fault_mw(State(st): State<AppState>, req: Request, next: Next) -> Respo
             &format!("simulated fault: HTTP {status} on {endpoint}."),
         ),
         Some(FaultKind::Hang { ms }) => {
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+            pause(ms).await;
             error_response(500, &format!("simulated hang of {ms} ms on {endpoint}."))
         }
         Some(FaultKind::Truncate { keep_fraction }) => {

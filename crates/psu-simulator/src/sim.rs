@@ -160,6 +160,7 @@ impl SimulatorBuilder {
                 server_name: Arc::from(name.as_str()),
                 faults: faults.clone(),
                 auth: auth.clone(),
+                stop: stop_rx.clone(),
             });
             let mut rx = stop_rx.clone();
             tasks.push(tokio::spawn(async move {

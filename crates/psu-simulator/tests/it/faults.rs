@@ -233,3 +233,39 @@ async fn faults_can_target_one_server() {
         500,
     );
 }
+
+#[tokio::test]
+async fn shutdown_is_not_held_up_by_a_hang() {
+    let sim = start(&small_spec()).await;
+    sim.faults()
+        .add(FaultRule::new(FaultKind::Hang { ms: 60_000 }).on_endpoint("health"));
+    let url = format!("{}/health", sim.api_url());
+    let pending = tokio::spawn(async move {
+        reqwest::Client::new()
+            .get(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    // Wait until the request reaches the hang.
+    let waited = Instant::now();
+    while sim.faults().list()[0].hits == 0 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "request never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let t = Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), sim.shutdown())
+        .await
+        .expect("shutdown hung");
+    assert!(t.elapsed() < Duration::from_secs(10));
+    // The hung request ends (with the hang's 500) instead of waiting a minute.
+    let status = tokio::time::timeout(Duration::from_secs(10), pending)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.map(|s| s.as_u16()).unwrap_or(500), 500);
+}

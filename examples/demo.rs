@@ -156,12 +156,19 @@ async fn run(args: &Args) -> Fallible<Outcome> {
         spec.failover_pairs
     );
     for endpoint in sim.servers() {
-        println!("      {:<22} {}/api/dhcp", endpoint.name, endpoint.base_url());
+        println!(
+            "      {:<22} {}/api/dhcp",
+            endpoint.name,
+            endpoint.base_url()
+        );
     }
 
     // --- sources ----------------------------------------------------------------------------
     let temp = tempfile::tempdir()?;
-    let dir = args.keep.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let dir = args
+        .keep
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
     let inventory_path = dir.join("inventory.json");
     let inventory = Arc::new(FileInventory::new(&inventory_path));
@@ -208,7 +215,10 @@ async fn run(args: &Args) -> Fallible<Outcome> {
     };
 
     // --- 2. import --------------------------------------------------------------------------
-    step(2, "Import scopes, failovers, exclusions and options from every server");
+    step(
+        2,
+        "Import scopes, failovers, exclusions and options from every server",
+    );
     for endpoint in sim.servers() {
         let planned = plan_import_now(&sources, &endpoint.name, &gather_options, &bars).await?;
         let (report, took) = apply(&sources, &exec_options, &planned.plan, &bars).await;
@@ -338,10 +348,7 @@ async fn seed_by_hand(sim: &RunningSimulator, side: &IpamSide, story: &mut Story
         return Err("no scope to seed".into());
     };
     let (scope, free) = sim.state().read(|e| {
-        let scope = e
-            .server(&server)
-            .and_then(|s| s.scope(scope_id))
-            .cloned();
+        let scope = e.server(&server).and_then(|s| s.scope(scope_id)).cloned();
         scope.map(|s| {
             let free = free_addresses(&s, 2);
             (s, free)
@@ -467,7 +474,11 @@ async fn summary(side: &IpamSide, inventory: &FileInventory, story: &Story) -> F
         *by_status.entry(ip.status.clone()).or_insert(0) += 1;
     }
     let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{s} {n}")).collect();
-    println!("      IPAM: {} IP addresses ({})", ips.len(), statuses.join(", "));
+    println!(
+        "      IPAM: {} IP addresses ({})",
+        ips.len(),
+        statuses.join(", ")
+    );
     let doc = inventory.load().await?;
     let inv = &doc.inventory;
     let exclusions: usize = inv.scopes.values().map(|s| s.exclusions.len()).sum();

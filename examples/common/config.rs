@@ -267,8 +267,13 @@ impl ServerConfig {
         conn.verify_tls = self.verify_tls;
         conn.sync_standalone = self.sync_standalone;
         if let Some(path) = &self.ca_file {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|e| format!("server {:?}: cannot read {}: {e}", self.name, path.display()))?;
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "server {:?}: cannot read {}: {e}",
+                    self.name,
+                    path.display()
+                )
+            })?;
             conn.ca_pem = Some(pem);
         }
         conn.validate()
@@ -289,8 +294,7 @@ pub fn read_secret(owner: &str, env: Option<&str>, file: Option<&Path>) -> Falli
             )
         })?
     } else if let Some(var) = env {
-        std::env::var(var)
-            .map_err(|_| format!("{owner}: environment variable {var} is not set"))?
+        std::env::var(var).map_err(|_| format!("{owner}: environment variable {var} is not set"))?
     } else {
         return Err(format!("{owner}: set token_env or token_file").into());
     };

@@ -64,7 +64,13 @@ pub fn plan_table(plan: &Plan) -> String {
             let _ = writeln!(out, "  {target:<12} {kind:<28} {count:>7}");
         }
         let _ = writeln!(out, "  {:-<12} {:-<28} {:->7}", "", "", "");
-        let _ = writeln!(out, "  {:<12} {:<28} {:>7}", "total", "", plan.actions.len());
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<28} {:>7}",
+            "total",
+            "",
+            plan.actions.len()
+        );
     }
     if stats.deletions_withheld > 0 {
         let _ = writeln!(

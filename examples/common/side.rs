@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use futures::TryStreamExt as _;
 use ipnetwork::{IpNetwork, Ipv4Network};
-use netbox_windhcp::netbox::{IpAddress, IpAddressWrite, ListQuery, NetBoxClient, VrfFilter, WriteOptions};
+use netbox_windhcp::netbox::{
+    IpAddress, IpAddressWrite, ListQuery, NetBoxClient, VrfFilter, WriteOptions,
+};
 use netbox_windhcp::sync::memory::MemoryIpam;
 use netbox_windhcp::sync::plan::IpFields;
 use netbox_windhcp::sync::snapshot::{IpamAddress, ObjectId};
@@ -141,7 +143,9 @@ impl IpamSide {
         tags: &[&str],
     ) -> Result<ObjectId, SideError> {
         match self {
-            Self::Memory { ipam, vrf } => Ok(ipam.insert_ip(address, *vrf, fields.clone(), tags)?),
+            Self::Memory { ipam, vrf } => {
+                Ok(ipam.insert_ip(address, *vrf, fields.clone(), tags)?)
+            }
             Self::NetBox(nb) => {
                 let mut write = IpAddressWrite::new(IpNetwork::V4(address))
                     .vrf(Some(nb.vrf))
@@ -255,7 +259,11 @@ fn convert(ip: IpAddress) -> Option<IpamAddress> {
         vrf: ip.vrf.as_ref().map(|v| v.id),
         status: ip.status.unwrap_or_default(),
         dns_name: ip.dns_name,
-        tags: ip.tags.iter().map(|t| t.slug.clone()).collect::<BTreeSet<_>>(),
+        tags: ip
+            .tags
+            .iter()
+            .map(|t| t.slug.clone())
+            .collect::<BTreeSet<_>>(),
         dhcp_client_id,
         etag,
     })

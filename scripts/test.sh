@@ -4,7 +4,7 @@
 # On a fresh Debian machine it installs what it needs (apt packages, a NetBox server on
 # loopback, Python venvs with maturin and pytest), then runs formatting, lint, docs, every Rust
 # test (integration tests against the real NetBox are mandatory here: WINDHCP_REQUIRE_NETBOX=1),
-# compiles the benchmarks, and runs the Python binding tests.
+# compiles the benchmarks (they are built, not run), and runs the Python binding tests.
 #
 # Environment:
 #   NETBOX_URL / NETBOX_TOKEN   reuse a running NetBox instead of starting one
@@ -55,6 +55,9 @@ echo "NetBox at $NETBOX_URL"
 
 step "cargo test"
 cargo test --workspace --all-features --locked --no-fail-fast
+
+step "Python bindings (abi3 wheel, pytest on 3.11 and 3.12)"
+bash scripts/python-test.sh
 
 if [[ "${WINDHCP_SKIP_LINT:-0}" != 1 ]]; then
   step "cargo doc"

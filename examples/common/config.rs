@@ -180,7 +180,18 @@ impl Config {
     /// Parse and check configuration text. Relative paths stay relative to the working
     /// directory.
     pub fn parse(text: &str) -> Fallible<Self> {
-        let config: Self = toml::from_str(text)?;
+        // The parser's own message quotes the offending line, which could hold a token
+        // pasted by mistake: report the line number and the reason only.
+        let config: Self = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map(|before| before.matches('\n').count() + 1);
+            match line {
+                Some(line) => format!("line {line}: {}", e.message().trim()),
+                None => e.message().trim().to_owned(),
+            }
+        })?;
         let mut names = std::collections::BTreeSet::new();
         for server in &config.servers {
             if !names.insert(server.name.as_str()) {

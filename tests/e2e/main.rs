@@ -25,6 +25,7 @@
 mod common;
 mod harness;
 mod scenarios;
+mod tools;
 
 macro_rules! on_every_side {
     ($($name:ident),* $(,)?) => {

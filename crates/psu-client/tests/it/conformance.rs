@@ -194,7 +194,6 @@ async fn roles_and_auth_are_enforced() {
 }
 
 #[tokio::test]
-#[ignore = "the simulator's fault rules currently never fire (hits stay 0); run with --ignored once fixed"]
 async fn transient_faults_are_retried_and_reported() {
     let sim = start().await;
     let ep = &sim.servers()[0];

@@ -13,6 +13,12 @@ REPO_ROOT = Path(os.environ.get("WINDHCP_REPO_ROOT", TESTS.parents[2]))
 
 
 @pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository checkout (WINDHCP_REPO_ROOT, or three levels above this folder)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
 def small_snapshot_text() -> str:
     """The crate's own small snapshot (one server, one scope, two active leases)."""
     return (TESTS / "data" / "small_snapshot.json").read_text(encoding="utf-8")

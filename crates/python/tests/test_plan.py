@@ -108,3 +108,11 @@ def test_repository_snapshot_fixture(repo_snapshot_text):
     assert plan == nw.Plan.from_json(plan.to_json())
     assert nw.plan_sync(json.loads(repo_snapshot_text)) == plan.to_dict()
     assert len(plan) > 0
+
+
+def test_repository_plan_matches_the_engine(repo_snapshot_text, repo_root):
+    """Python plans the checked-in example snapshot exactly as the Rust engine did."""
+    plan_path = repo_root / "examples" / "data" / "plan.json"
+    expected = json.loads(plan_path.read_text(encoding="utf-8"))
+    assert nw.plan_sync(repo_snapshot_text) == expected
+    assert nw.Plan.from_dict(expected) == nw.Snapshot.from_json(repo_snapshot_text).plan_sync()

@@ -10,6 +10,7 @@ everything public is re-exported here.
 * Planning: :func:`plan_sync`, :func:`plan_import` (plain data in, plain data out),
   :func:`plan_sync_json`, :func:`plan_import_json` (JSON in, JSON out), :class:`Snapshot`,
   :class:`Plan`, :func:`plan_to_json`, :func:`plan_from_json`.
+* Clients: :class:`PsuClient` (blocking; the GIL is released while waiting).
 * Errors: every exception derives from :class:`WindhcpError`.
 
 Example::
@@ -63,8 +64,6 @@ __all__ = [
     "plan_import_json",
     "plan_to_json",
     "plan_from_json",
+    # clients
+    "PsuClient",
 ]
-for _name in ("PsuClient", "NetBoxClient"):
-    if hasattr(_native, _name):
-        __all__.append(_name)
-del _name

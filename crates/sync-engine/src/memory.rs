@@ -956,6 +956,8 @@ struct StoredIp {
 struct IpamData {
     ips: BTreeMap<ObjectId, StoredIp>,
     prefixes: BTreeMap<ObjectId, IpamPrefix>,
+    /// Uniqueness index: (VRF, host address) to IP id.
+    by_address: BTreeMap<(Option<ObjectId>, Ipv4Addr), ObjectId>,
     next_id: ObjectId,
     clock: u64,
     changelog: Vec<ChangeRecord>,
@@ -978,9 +980,26 @@ impl IpamData {
         vrf: Option<ObjectId>,
         except: Option<ObjectId>,
     ) -> bool {
-        self.ips
-            .values()
-            .any(|s| s.ip.address.ip() == address && s.ip.vrf == vrf && Some(s.ip.id) != except)
+        self.by_address
+            .get(&(vrf, address))
+            .is_some_and(|id| Some(*id) != except)
+    }
+
+    fn insert_stored(&mut self, stored: StoredIp) {
+        self.by_address
+            .insert((stored.ip.vrf, stored.ip.address.ip()), stored.ip.id);
+        self.ips.insert(stored.ip.id, stored);
+    }
+
+    fn remove_stored(&mut self, id: ObjectId) -> bool {
+        match self.ips.remove(&id) {
+            Some(stored) => {
+                self.by_address
+                    .remove(&(stored.ip.vrf, stored.ip.address.ip()));
+                true
+            }
+            None => false,
+        }
     }
 
     fn check_etag(&self, id: ObjectId, etag: Option<&str>) -> Result<&StoredIp, IpamError> {
@@ -1086,22 +1105,19 @@ impl MemoryIpam {
         }
         let id = data.allocate();
         let version = data.tick();
-        data.ips.insert(
-            id,
-            StoredIp {
-                ip: IpamAddress {
-                    id,
-                    address,
-                    vrf,
-                    status: fields.status,
-                    dns_name: fields.dns_name,
-                    tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-                    dhcp_client_id: fields.dhcp_client_id,
-                    etag: None,
-                },
-                version,
+        data.insert_stored(StoredIp {
+            ip: IpamAddress {
+                id,
+                address,
+                vrf,
+                status: fields.status,
+                dns_name: fields.dns_name,
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                dhcp_client_id: fields.dhcp_client_id,
+                etag: None,
             },
-        );
+            version,
+        });
         Ok(id)
     }
 
@@ -1123,7 +1139,7 @@ impl MemoryIpam {
 
     /// Delete an IP directly, as a user would.
     pub fn remove_ip(&self, id: ObjectId) -> bool {
-        lock(&self.data).ips.remove(&id).is_some()
+        lock(&self.data).remove_stored(id)
     }
 
     /// One IP address (with its ETag).
@@ -1133,11 +1149,9 @@ impl MemoryIpam {
 
     /// The IP holding `address` in `vrf`.
     pub fn ip_at(&self, address: Ipv4Addr, vrf: Option<ObjectId>) -> Option<IpamAddress> {
-        lock(&self.data)
-            .ips
-            .values()
-            .find(|s| s.ip.address.ip() == address && s.ip.vrf == vrf)
-            .map(with_etag)
+        let data = lock(&self.data);
+        let id = data.by_address.get(&(vrf, address))?;
+        data.ips.get(id).map(with_etag)
     }
 
     /// Every IP address, by id.
@@ -1238,7 +1252,7 @@ impl Ipam for MemoryIpam {
             };
             let stored = StoredIp { ip, version };
             let out = with_etag(&stored);
-            data.ips.insert(id, stored);
+            data.insert_stored(stored);
             data.changelog.push(ChangeRecord {
                 action: "create",
                 object_type: "ipam.ipaddress".to_owned(),
@@ -1287,7 +1301,7 @@ impl Ipam for MemoryIpam {
         self.bulk(items, |data, item| {
             faults.check(IpamOp::DeleteIp, None, None, Some(item.id))?;
             data.check_etag(item.id, item.etag.as_deref())?;
-            data.ips.remove(&item.id);
+            data.remove_stored(item.id);
             data.changelog.push(ChangeRecord {
                 action: "delete",
                 object_type: "ipam.ipaddress".to_owned(),

@@ -28,7 +28,7 @@ pub type ServerName = String;
 pub type ObjectId = u64;
 
 /// Everything one run read, plus the settings it runs with.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
     /// Plugin settings and safety thresholds.
@@ -46,7 +46,7 @@ pub struct Snapshot {
 /// The outcome of one read: the value, or the error that made it fail.
 ///
 /// A failed read is never treated as "empty": the planner plans no deletion from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Read<T> {
     /// The read succeeded.
@@ -92,7 +92,7 @@ impl<T: Default> Default for Read<T> {
 // ---------------------------------------------------------------------------------------------
 
 /// The settings a run is planned with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SyncSettings {
     /// Pull leases and reservations and create/update/delete NetBox IP addresses.
@@ -142,7 +142,7 @@ impl Default for SyncSettings {
 /// listed in the report. Percentages are taken of the objects the planner considered for
 /// deletion (see the crate documentation) and only apply above [`Self::percent_floor`]
 /// deletions, so that a scope of three leases can still lose one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeletionBudget {
     /// Maximum number of deletions in one run (`None`: unlimited).
@@ -183,7 +183,7 @@ impl DeletionBudget {
 }
 
 /// When an empty read is treated as suspicious (and so yields no deletions).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct EmptyReadGuard {
     /// A scope whose leases and reservations both came back empty while NetBox holds at least
@@ -208,7 +208,7 @@ impl Default for EmptyReadGuard {
 // ---------------------------------------------------------------------------------------------
 
 /// The plugin's objects stored in NetBox.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Inventory {
     /// DHCP servers, by hostname.
@@ -225,7 +225,7 @@ pub struct Inventory {
 }
 
 /// A DHCP server object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryServer {
     /// NetBox object id.
@@ -237,7 +237,7 @@ pub struct InventoryServer {
 }
 
 /// A failover relationship object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryFailover {
     /// NetBox object id.
@@ -265,7 +265,7 @@ pub enum ScopeSourceRef {
 }
 
 /// A DHCP scope object in NetBox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InventoryScope {
     /// NetBox object id.
@@ -333,7 +333,7 @@ pub struct InventoryOptionValue {
 }
 
 /// A row of the lease-info side table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeaseInfo {
     /// Hostname reported by the server.
@@ -353,7 +353,7 @@ pub struct LeaseInfo {
 ///
 /// Per-scope maps are keyed by scope id (network address). A scope missing from a per-scope map
 /// was **not read**, which the planner treats like a failed read (never as empty).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerRead {
     /// The server-wide scope list, by scope id.
@@ -409,7 +409,7 @@ impl AddressRange {
 }
 
 /// A scope as the server reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerScope {
     /// The scope's network (scope id + subnet mask).
@@ -536,7 +536,7 @@ pub struct ServerOption {
 // ---------------------------------------------------------------------------------------------
 
 /// NetBox IPAM objects relevant to the sync.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Ipam {
     /// IP addresses, by NetBox id.
@@ -546,7 +546,7 @@ pub struct Ipam {
 }
 
 /// A NetBox IP address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IpamAddress {
     /// NetBox id.
@@ -573,7 +573,7 @@ pub struct IpamAddress {
 }
 
 /// A NetBox prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IpamPrefix {
     /// NetBox id.

@@ -1,23 +1,21 @@
 //! The deterministic plan id: a content hash of the snapshot.
 //!
-//! Definition: a 64-bit multiply-rotate hash over the compact JSON of each part of the snapshot. Collections
+//! Definition: a 64-bit multiply-rotate hash over the standard `Hash` encoding of each part of
+//! the snapshot (stable for a given toolchain and byte order). Collections
 //! whose order carries no meaning (leases, reservations, exclusions, options, failovers read
 //! from a server, a scope's exclusions in the inventory) are hashed element by element and
 //! combined with a commutative sum of mixed element hashes, so reading the same data in another
 //! order gives the same id without sorting or cloning anything.
 
-use std::io;
-
-use serde::Serialize;
+use std::hash::{Hash, Hasher};
 
 use crate::snapshot::{Read, Snapshot};
 
 const SEED: u64 = 0xcbf2_9ce4_8422_2325;
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// A small streaming hash (64-bit words, multiply-rotate) as an `io::Write` sink, so serde_json
-/// can stream into it without a buffer. The result does not depend on how the input is split
-/// into `write` calls.
+/// A small streaming hash (64-bit words, multiply-rotate) usable as a [`Hasher`]. The result
+/// does not depend on how the input is split into `write` calls.
 #[derive(Debug, Clone, Copy)]
 struct Fnv {
     state: u64,
@@ -70,13 +68,11 @@ impl Fnv {
         self.bytes(&v.to_le_bytes());
     }
 
-    fn value<T: Serialize + ?Sized>(&mut self, value: &T) {
-        // Writing into this sink cannot fail, and the snapshot types always serialize.
-        let _ = serde_json::to_writer(&mut *self, value);
-        self.bytes(&[0xff]);
+    fn value<T: Hash + ?Sized>(&mut self, value: &T) {
+        value.hash(self);
     }
 
-    fn finish(&self) -> u64 {
+    fn digest(&self) -> u64 {
         let mut h = *self;
         let w = h.word;
         h.absorb(w);
@@ -86,14 +82,13 @@ impl Fnv {
     }
 }
 
-impl io::Write for Fnv {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.bytes(buf);
-        Ok(buf.len())
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        self.bytes(bytes);
     }
 
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+    fn finish(&self) -> u64 {
+        self.digest()
     }
 }
 
@@ -105,19 +100,19 @@ fn mix(mut z: u64) -> u64 {
 }
 
 /// Order-independent hash of a collection.
-fn unordered<'a, T: Serialize + 'a>(items: impl IntoIterator<Item = &'a T>) -> (u64, u64) {
+fn unordered<'a, T: Hash + 'a>(items: impl IntoIterator<Item = &'a T>) -> (u64, u64) {
     let mut sum = 0u64;
     let mut count = 0u64;
     for item in items {
         let mut h = Fnv::new();
         h.value(item);
-        sum = sum.wrapping_add(h.finish());
+        sum = sum.wrapping_add(h.digest());
         count += 1;
     }
     (sum, count)
 }
 
-fn read_unordered<T: Serialize>(out: &mut Fnv, read: &Read<Vec<T>>) {
+fn read_unordered<T: Hash>(out: &mut Fnv, read: &Read<Vec<T>>) {
     match read {
         Read::Ok(items) => {
             out.bytes(b"ok");
@@ -189,5 +184,5 @@ pub(crate) fn snapshot_hash(snapshot: &Snapshot) -> u64 {
     }
     h.bytes(b"ipam");
     h.value(&snapshot.ipam);
-    h.finish()
+    h.digest()
 }

@@ -58,6 +58,7 @@ log "psu-simulator (for the client tests)"
 (cd "$ROOT" && cargo build --quiet -p windhcp-psu-simulator --bin psu-simulator)
 export WINDHCP_PSU_SIMULATOR="$TARGET_DIR/debug/psu-simulator"
 export WINDHCP_REQUIRE_SIMULATOR=1
+export WINDHCP_REQUIRE_REPO_FIXTURE=1
 [ -x "$WINDHCP_PSU_SIMULATOR" ] || { echo "python-test: no simulator at $WINDHCP_PSU_SIMULATOR" >&2; exit 1; }
 export WINDHCP_REPO_ROOT="$ROOT"
 

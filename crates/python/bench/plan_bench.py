@@ -118,8 +118,8 @@ def main() -> None:
         ("Snapshot.from_json (parse, GIL released)", lambda: nw.Snapshot.from_json(text)),
         ("plan_sync_json (JSON str -> JSON str)", lambda: nw.plan_sync_json(text)),
         ("plan_sync(str) -> dict", lambda: nw.plan_sync(text)),
-        ("plan_sync(dict) -> dict (pythonize both ways)", lambda: nw.plan_sync(data)),
-        ("Plan.to_dict (pythonize the plan)", lambda: plan.to_dict()),
+        ("plan_sync(dict) -> dict (via a JSON value both ways)", lambda: nw.plan_sync(data)),
+        ("Plan.to_dict (plan -> plain Python data)", lambda: plan.to_dict()),
         ("json.loads(plan_sync_json(...)) -> dict", lambda: json.loads(nw.plan_sync_json(text))),
     ]
     for label, fn in rows:

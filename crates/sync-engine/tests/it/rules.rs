@@ -340,7 +340,7 @@ fn lifecycle_reservation_takes_precedence_over_lease() {
         .plan();
     match ip_actions(&plan)[..] {
         [Action::CreateIp { after, .. }] => {
-            assert_eq!(after, &fields("reserved", "printer-01", Some(MAC2)))
+            assert_eq!(after, &fields("reserved", "printer-01", Some(MAC2)));
         }
         ref other => panic!("{other:?}"),
     }

@@ -1,0 +1,186 @@
+//! Synthetic estates shared by the benches: a snapshot of N active leases spread over /24
+//! scopes of one server, in the shape the gatherer produces.
+
+#![allow(dead_code)] // each bench binary uses a different subset
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use ipnetwork::Ipv4Network;
+use netbox_windhcp::sync::planner::{apply_to_snapshot, plan_sync};
+use netbox_windhcp::sync::snapshot::{
+    InventoryScope, InventoryServer, IpamPrefix, LeaseState, Read, ScopeSourceRef, ServerLease,
+    ServerRead, ServerScope, Snapshot,
+};
+
+/// The server every synthetic estate lives on.
+pub(crate) const SERVER: &str = "dhcp01.corp.example";
+
+/// Leases per scope in the "realistic" estates (a busy /24).
+pub(crate) const PER_SCOPE: usize = 250;
+
+/// The network of scope number `index` (`10.a.b.0/24`, up to 65 536 scopes).
+pub(crate) fn scope_network(index: usize) -> Ipv4Network {
+    let hi = u8::try_from((index >> 8) & 0xff).unwrap_or(0);
+    let lo = u8::try_from(index & 0xff).unwrap_or(0);
+    Ipv4Network::new(Ipv4Addr::new(10, hi, lo, 0), 24).unwrap_or_else(|_| unreachable!())
+}
+
+/// A MAC-style client id for lease number `n`, in Windows' dashed spelling.
+pub(crate) fn client_id(n: usize) -> String {
+    let b = n.to_be_bytes();
+    let len = b.len();
+    format!(
+        "00-50-56-{:02x}-{:02x}-{:02x}",
+        b[len - 3],
+        b[len - 2],
+        b[len - 1]
+    )
+}
+
+/// One active lease, number `n`, at host `host` of `network`.
+pub(crate) fn lease(network: Ipv4Network, host: u8, n: usize) -> ServerLease {
+    let o = network.network().octets();
+    ServerLease {
+        ip: Ipv4Addr::new(o[0], o[1], o[2], host),
+        client_id: client_id(n),
+        hostname: format!("pc-{n:07}.corp.example"),
+        state: LeaseState::Active,
+        expires: Some("2030-01-01T08:00:00Z".to_owned()),
+    }
+}
+
+/// A snapshot with `leases` active leases, `per_scope` per scope (the last scope may hold
+/// fewer), one standalone server, the scopes and their prefixes already in NetBox and no IP
+/// addresses yet: the input of a first sync.
+pub(crate) fn first_sync(leases: usize, per_scope: usize) -> Snapshot {
+    let per_scope = per_scope.clamp(1, 250);
+    let scopes = leases.div_ceil(per_scope);
+    let mut snap = Snapshot::default();
+    snap.settings.sync_ip_addresses = true;
+    snap.inventory.servers.insert(
+        SERVER.to_owned(),
+        InventoryServer {
+            id: 1,
+            hostname: SERVER.to_owned(),
+            sync_standalone: true,
+        },
+    );
+    let mut remote = BTreeMap::new();
+    let mut read = ServerRead {
+        scopes: Read::Ok(BTreeMap::new()),
+        failovers: Read::Ok(Vec::new()),
+        leases: BTreeMap::new(),
+        reservations: BTreeMap::new(),
+        exclusions: BTreeMap::new(),
+        options: BTreeMap::new(),
+    };
+    let mut n = 0;
+    for i in 0..scopes {
+        let net = scope_network(i);
+        let o = net.network().octets();
+        let id = u64::try_from(i).unwrap_or(u64::MAX) + 1;
+        let start = Ipv4Addr::new(o[0], o[1], o[2], 2);
+        let end = Ipv4Addr::new(o[0], o[1], o[2], 254);
+        snap.ipam.prefixes.insert(
+            id,
+            IpamPrefix {
+                id,
+                prefix: net,
+                vrf: None,
+            },
+        );
+        snap.inventory.scopes.insert(
+            id,
+            InventoryScope {
+                id,
+                name: format!("scope-{i}"),
+                description: String::new(),
+                network: net,
+                prefix_id: Some(id),
+                start,
+                end,
+                router: Some(Ipv4Addr::new(o[0], o[1], o[2], 1)),
+                lease_lifetime_secs: Some(28_800),
+                active: true,
+                source: ScopeSourceRef::Server(SERVER.to_owned()),
+                exclusions: Vec::new(),
+                option_value_ids: Default::default(),
+            },
+        );
+        remote.insert(
+            net.network(),
+            ServerScope {
+                network: net,
+                name: format!("scope-{i}"),
+                description: String::new(),
+                start,
+                end,
+                router: Some(Ipv4Addr::new(o[0], o[1], o[2], 1)),
+                lease_lifetime_secs: Some(28_800),
+                active: true,
+                failover: None,
+            },
+        );
+        let here = per_scope.min(leases - n);
+        let list: Vec<ServerLease> = (0..here)
+            .map(|h| lease(net, u8::try_from(h + 3).unwrap_or(254), n + h))
+            .collect();
+        n += here;
+        read.leases.insert(net.network(), Read::Ok(list));
+        read.reservations.insert(net.network(), Read::Ok(Vec::new()));
+        read.exclusions.insert(net.network(), Read::Ok(Vec::new()));
+        read.options.insert(net.network(), Read::Ok(Vec::new()));
+    }
+    read.scopes = Read::Ok(remote);
+    snap.servers.insert(SERVER.to_owned(), read);
+    snap
+}
+
+/// The same estate after a successful first sync: NetBox already matches, the plan is empty.
+pub(crate) fn steady(leases: usize, per_scope: usize) -> Snapshot {
+    let first = first_sync(leases, per_scope);
+    let plan = plan_sync(&first);
+    apply_to_snapshot(&first, &plan)
+}
+
+/// `snap` with `percent` % of its leases churned: a third renamed, a third released and a
+/// third handed to a new client at the same address. Deterministic.
+pub(crate) fn churn(snap: &Snapshot, percent: usize) -> Snapshot {
+    let mut out = snap.clone();
+    let Some(read) = out.servers.get_mut(SERVER) else {
+        return out;
+    };
+    let mut k = 0usize;
+    let mut fresh = 0x00a0_0000usize;
+    for list in read.leases.values_mut() {
+        let Read::Ok(list) = list else { continue };
+        let mut keep = Vec::with_capacity(list.len());
+        for mut l in list.drain(..) {
+            k += 1;
+            if k % 100 < percent {
+                match k % 3 {
+                    0 => {
+                        l.hostname = format!("renamed-{k}.corp.example");
+                        keep.push(l);
+                    }
+                    1 => {} // released
+                    _ => {
+                        fresh += 1;
+                        keep.push(ServerLease {
+                            ip: l.ip,
+                            client_id: client_id(fresh),
+                            hostname: format!("new-{fresh}.corp.example"),
+                            state: LeaseState::Active,
+                            expires: Some("2030-01-01T09:00:00Z".to_owned()),
+                        });
+                    }
+                }
+            } else {
+                keep.push(l);
+            }
+        }
+        *list = keep;
+    }
+    out
+}

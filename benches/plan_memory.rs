@@ -1,0 +1,93 @@
+//! Peak memory and single-core throughput of planning, which criterion does not measure.
+//!
+//! Builds a synthetic snapshot of N active leases (250 per /24 scope, one server), plans the
+//! first sync and the steady-state resync once each, and prints wall time, leases per second
+//! and the process's resident memory (`VmRSS` / peak `VmHWM` from `/proc/self/status`) before
+//! and after each step.
+//!
+//! ```text
+//! CARGO_TARGET_DIR=/work/target-bench nice cargo bench --bench plan_memory -- 1000000
+//! /usr/bin/time -v target/release/deps/plan_memory-* 1000000     # cross-check the peak
+//! ```
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use netbox_windhcp::sync::planner::plan_sync;
+
+mod common;
+
+/// `(VmRSS, VmHWM)` in KiB, from `/proc/self/status` (zeros where unavailable).
+fn rss_kib() -> (u64, u64) {
+    let text = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Resets the peak (`VmHWM`) to the current RSS (Linux ≥ 4.0: `echo 5 > /proc/self/clear_refs`).
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn main() {
+    let leases: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    let (rss0, _) = rss_kib();
+    println!(
+        "plan_memory: {leases} leases, {} per scope; baseline RSS {:.1} MiB",
+        common::PER_SCOPE,
+        mib(rss0)
+    );
+
+    for steady in [false, true] {
+        let label = if steady { "steady" } else { "first" };
+        let t = Instant::now();
+        let snap = if steady {
+            common::steady(leases, common::PER_SCOPE)
+        } else {
+            common::first_sync(leases, common::PER_SCOPE)
+        };
+        let built = t.elapsed();
+        let (rss_snap, hwm_build) = rss_kib();
+        let reset = reset_peak();
+        let t = Instant::now();
+        let plan = black_box(plan_sync(black_box(&snap)));
+        let took = t.elapsed();
+        let (rss_plan, hwm_after) = rss_kib();
+        let actions = plan.actions.len();
+        if steady {
+            assert_eq!(actions, 0, "steady state plans nothing");
+        } else {
+            assert_eq!(actions, leases, "first sync creates one IP per lease");
+        }
+        println!(
+            "{label:>6}: snapshot built in {:.2} s, RSS {:.1} MiB | plan_sync {:.3} s = {:.2} M leases/s, \
+             {actions} actions | RSS after {:.1} MiB, peak while planning {:.1} MiB{} (+{:.1} MiB over the \
+             snapshot; peak while building {:.1} MiB)",
+            built.as_secs_f64(),
+            mib(rss_snap),
+            took.as_secs_f64(),
+            leases as f64 / took.as_secs_f64() / 1e6,
+            mib(rss_plan),
+            mib(hwm_after),
+            if reset { "" } else { " (peak reset unsupported: process peak)" },
+            mib(hwm_after.saturating_sub(rss_snap)),
+            mib(hwm_build),
+        );
+        drop(plan);
+        drop(snap);
+    }
+}

@@ -3,6 +3,8 @@
 
 mod builder;
 mod exec_estate;
+#[cfg(feature = "netbox")]
+mod exec_netbox;
 #[cfg(feature = "psu")]
 mod exec_psu;
 mod exec_stores;

@@ -120,8 +120,8 @@ impl NetBoxIpam {
                     .map(|_| ())
                     .map_err(|e| map_error(&e, None))
             })
-            .await
-            .map(|()| ())
+            .await?;
+        Ok(())
     }
 
     /// The id of the VRF named `name` (`Ok(None)` if NetBox has none), cached after the first

@@ -30,6 +30,7 @@ use crate::exec_estate::{fields, inventory_scope, lease, reservation, server_sco
 const PROTECT: &str = "sync-protected";
 
 /// A client for the NetBox in the environment, or `None` (skipped, visibly).
+#[allow(clippy::print_stderr)] // the visible SKIPPED line is the point
 async fn live(test: &str) -> Option<NetBoxClient> {
     let require = std::env::var("WINDHCP_REQUIRE_NETBOX").is_ok_and(|v| v == "1");
     let url = std::env::var("NETBOX_URL").ok().filter(|s| !s.is_empty());

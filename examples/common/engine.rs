@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use netbox_windhcp::model::Secret;
 use netbox_windhcp::netbox::{NetBoxClient, Token};
+use netbox_windhcp::sync::adapters::netbox::NetBoxIpam;
 use netbox_windhcp::sync::adapters::psu::PsuConnector;
 use netbox_windhcp::sync::executor::{ApplyReport, ExecuteOptions, Executor};
 use netbox_windhcp::sync::gather::{GatherOptions, gather, gather_for_import};
@@ -101,8 +102,7 @@ pub fn netbox_client(
 
 /// The sync's IPAM adapter over a NetBox client.
 pub fn netbox_ipam(client: &NetBoxClient) -> Fallible<Arc<dyn Ipam>> {
-    let _ = client;
-    Err("this build has no NetBox IPAM adapter (sync-engine feature `netbox`)".into())
+    Ok(Arc::new(NetBoxIpam::new(client.clone())))
 }
 
 /// An [`Inventory`] that narrows sync eligibility to one server: every other server's

@@ -138,14 +138,12 @@ pub fn action_lines(plan: &Plan, limit: Option<usize>) -> String {
 /// `kind  object  [server scope]  (reason)` for one action.
 pub fn action_line(planned: &PlannedAction) -> String {
     let value = serde_json::to_value(&planned.action).unwrap_or(Value::Null);
-    let object = ["address", "ip", "network", "prefix", "name", "id"]
-        .iter()
-        .find_map(|key| value.get(*key).map(scalar))
+    let object = object_of(&value)
+        .or_else(|| planned.context.scope.map(|s| s.to_string()))
         .or_else(|| {
-            value
-                .get("scope")
-                .and_then(|s| s.get("network"))
-                .map(scalar)
+            ["name", "id"]
+                .iter()
+                .find_map(|k| value.get(*k).map(scalar))
         })
         .unwrap_or_default();
     let detail = match &planned.action {
@@ -172,6 +170,22 @@ pub fn action_line(planned: &PlannedAction) -> String {
             after.dns_name,
             after.dhcp_client_id.as_deref().unwrap_or("-")
         ),
+        Action::UpdateInventoryScope { changes, .. }
+        | Action::UpdateServerScope { changes, .. } => changes
+            .iter()
+            .filter_map(|c| serde_json::to_value(c).ok())
+            .map(|c| {
+                format!(
+                    "{} {} → {}",
+                    c.get("field").map(scalar).unwrap_or_default(),
+                    c.get("before")
+                        .map(scalar)
+                        .unwrap_or_else(|| "-".to_owned()),
+                    c.get("after").map(scalar).unwrap_or_else(|| "-".to_owned())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         _ => String::new(),
     };
     let scope = planned
@@ -233,6 +247,32 @@ pub fn apply_summary(report: &ApplyReport, elapsed: std::time::Duration) -> Stri
         let _ = writeln!(out, "    … and {} more", shown - 10);
     }
     out
+}
+
+/// The address, IP reference, network or prefix an action is about, if it names one.
+fn object_of(value: &Value) -> Option<String> {
+    if let Some(address) = value.get("address") {
+        return Some(scalar(address));
+    }
+    if let Some(ip) = value.get("ip") {
+        return match ip {
+            Value::Object(map) => map
+                .get("new")
+                .and_then(|n| n.get("address"))
+                .map(scalar)
+                .or_else(|| map.get("existing").map(|id| format!("ip #{}", scalar(id)))),
+            other => Some(scalar(other)),
+        };
+    }
+    ["network", "prefix"]
+        .iter()
+        .find_map(|k| value.get(*k).map(scalar))
+        .or_else(|| {
+            value
+                .get("scope")
+                .and_then(|s| s.get("network"))
+                .map(scalar)
+        })
 }
 
 fn kind_of<T: serde::Serialize>(item: &T) -> String {

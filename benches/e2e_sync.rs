@@ -477,7 +477,12 @@ fn args() -> Args {
 
 /// NETBOX_URL and NETBOX_TOKEN from the environment, or from `/var/tmp/netbox-windhcp/env`.
 fn netbox_env() -> Option<(String, String)> {
-    let from_env = || Some((std::env::var("NETBOX_URL").ok()?, std::env::var("NETBOX_TOKEN").ok()?));
+    let from_env = || {
+        Some((
+            std::env::var("NETBOX_URL").ok()?,
+            std::env::var("NETBOX_TOKEN").ok()?,
+        ))
+    };
     if let Some(v) = from_env() {
         return Some(v);
     }
@@ -486,10 +491,16 @@ fn netbox_env() -> Option<(String, String)> {
     for line in text.lines() {
         let line = line.trim().trim_start_matches("export ").trim();
         if let Some((k, v)) = line.split_once('=') {
-            vars.insert(k.trim().to_owned(), v.trim().trim_matches(['"', '\'']).to_owned());
+            vars.insert(
+                k.trim().to_owned(),
+                v.trim().trim_matches(['"', '\'']).to_owned(),
+            );
         }
     }
-    Some((vars.get("NETBOX_URL")?.clone(), vars.get("NETBOX_TOKEN")?.clone()))
+    Some((
+        vars.get("NETBOX_URL")?.clone(),
+        vars.get("NETBOX_TOKEN")?.clone(),
+    ))
 }
 
 fn netbox_client(url: &str, token: &str) -> NetBoxClient {
@@ -569,7 +580,12 @@ fn sim_leases(sim: &RunningSimulator) -> Vec<(Ipv4Network, Ipv4Addr, String, Str
         if let Some(s) = server.scopes.get(&sc.network.network()) {
             for l in s.leases.values() {
                 if l.address_state == windhcp_psu_simulator::AddressState::Active {
-                    out.push((sc.network, l.ip_address, l.client_id.clone(), l.hostname.clone()));
+                    out.push((
+                        sc.network,
+                        l.ip_address,
+                        l.client_id.clone(),
+                        l.hostname.clone(),
+                    ));
                 }
             }
         }
@@ -591,14 +607,28 @@ fn churn(sim: &RunningSimulator, server: &str) -> usize {
         match (k / 20) % 3 {
             0 => sim
                 .state()
-                .add_active_lease(server, scope, *ip, &format!("02-00-00-00-{:02x}-{:02x}", (k >> 8) & 0xff, k & 0xff), &format!("renamed-{k}.corp.example"))
+                .add_active_lease(
+                    server,
+                    scope,
+                    *ip,
+                    &format!("02-00-00-00-{:02x}-{:02x}", (k >> 8) & 0xff, k & 0xff),
+                    &format!("renamed-{k}.corp.example"),
+                )
                 .expect("rename"),
             1 => {
-                sim.state().remove_lease(server, scope, *ip).expect("release");
+                sim.state()
+                    .remove_lease(server, scope, *ip)
+                    .expect("release");
             }
             _ => sim
                 .state()
-                .add_active_lease(server, scope, *ip, &format!("02-11-00-00-{:02x}-{:02x}", (k >> 8) & 0xff, k & 0xff), &format!("new-{k}.corp.example"))
+                .add_active_lease(
+                    server,
+                    scope,
+                    *ip,
+                    &format!("02-11-00-00-{:02x}-{:02x}", (k >> 8) & 0xff, k & 0xff),
+                    &format!("new-{k}.corp.example"),
+                )
                 .expect("new client"),
         }
     }
@@ -632,7 +662,13 @@ struct Bench {
 }
 
 impl Bench {
-    fn record(&mut self, variant: &'static str, phase: &'static str, wall: Duration, detail: String) {
+    fn record(
+        &mut self,
+        variant: &'static str,
+        phase: &'static str,
+        wall: Duration,
+        detail: String,
+    ) {
         let run = Run {
             variant,
             phase,
@@ -748,9 +784,13 @@ async fn engine_run(b: &mut Bench, sources: &Sources, phase: &'static str) {
     let wall = t0.elapsed();
     let counts = plan.counts();
     assert_eq!(
-        report.counts.failed, 0,
+        report.counts.failed,
+        0,
         "engine run {phase} had failures: {:?}",
-        report.outcomes.iter().find(|o| !matches!(o.status, netbox_windhcp::sync::executor::ActionStatus::Applied))
+        report.outcomes.iter().find(|o| !matches!(
+            o.status,
+            netbox_windhcp::sync::executor::ActionStatus::Applied
+        ))
     );
     let detail = format!(
         "gather {:.2}s plan {:.3}s apply {:.2}s; plan {:?}; applied {}",
@@ -834,16 +874,21 @@ async fn naive_run(b: &mut Bench, phase: &'static str, first: bool) {
                 .parent(IpNetwork::V4(net))
                 .vrf(VrfFilter::Id(vrf))
                 .fields(["id", "address"]);
-            let present: Vec<IpAddress> = nb.ip_addresses().list(&q).try_collect().await.expect("list");
+            let present: Vec<IpAddress> = nb
+                .ip_addresses()
+                .list(&q)
+                .try_collect()
+                .await
+                .expect("list");
             for ip in present {
-                if let IpNetwork::V4(a) = ip.address {
-                    if !seen.contains(&a.ip()) {
-                        nb.ip_addresses()
-                            .delete(ip.id, &WriteOptions::message("naive"))
-                            .await
-                            .expect("delete");
-                        deleted += 1;
-                    }
+                if let IpNetwork::V4(a) = ip.address
+                    && !seen.contains(&a.ip())
+                {
+                    nb.ip_addresses()
+                        .delete(ip.id, &WriteOptions::message("naive"))
+                        .await
+                        .expect("delete");
+                    deleted += 1;
                 }
             }
         }

@@ -38,7 +38,10 @@ fn elements(n: usize) -> Throughput {
 
 fn planning(c: &mut Criterion) {
     for (name, build) in [
-        ("plan_sync/first", common::first_sync as fn(usize, usize) -> _),
+        (
+            "plan_sync/first",
+            common::first_sync as fn(usize, usize) -> _,
+        ),
         ("plan_sync/steady", common::steady as fn(usize, usize) -> _),
     ] {
         let mut group = c.benchmark_group(name);
@@ -133,10 +136,16 @@ mod sim {
 
 fn decoding(c: &mut Criterion) {
     let (per_scope, scopes) = (250, 400);
-    let n = per_scope * scopes;
+    let asked = per_scope * scopes;
     let (flat, grouped) = sim::lease_bodies(per_scope, scopes);
-    let decoded = decode::leases(&flat, None).expect("flat body decodes");
-    assert_eq!(decoded.len(), n, "the simulator served every lease");
+    // The generator leaves some addresses free in small scopes: count what was served.
+    let n = decode::leases(&flat, None)
+        .expect("flat body decodes")
+        .len();
+    assert!(
+        n * 10 >= asked * 8,
+        "the simulator served {n} of {asked} leases"
+    );
     let by_scope = decode::leases_grouped(&grouped).expect("grouped body decodes");
     assert_eq!(by_scope.values().map(Vec::len).sum::<usize>(), n);
 
@@ -144,11 +153,11 @@ fn decoding(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
     group.throughput(elements(n));
-    group.bench_function(format!("leases_flat_{}_{}MB", label(n), flat.len() >> 20), |b| {
+    group.bench_function(format!("leases_flat_{n}_{}MB", flat.len() >> 20), |b| {
         b.iter(|| black_box(decode::leases(black_box(&flat), None)));
     });
     group.bench_function(
-        format!("leases_grouped_{}_{}MB", label(n), grouped.len() >> 20),
+        format!("leases_grouped_{n}_{}MB", grouped.len() >> 20),
         |b| b.iter(|| black_box(decode::leases_grouped(black_box(&grouped)))),
     );
     group.finish();
@@ -175,7 +184,11 @@ fn client_ids(c: &mut Criterion) {
         .iter()
         .filter(|s| ClientId::parse(s).is_ok())
         .count();
-    assert_eq!(accepted, SPELLINGS.len() - 2, "exactly the two bad ones fail");
+    assert_eq!(
+        accepted,
+        SPELLINGS.len() - 2,
+        "exactly the two bad ones fail"
+    );
     let mut group = c.benchmark_group("client_id");
     group.throughput(elements(SPELLINGS.len()));
     group.bench_function("parse_all_spellings", |b| {
@@ -186,7 +199,9 @@ fn client_ids(c: &mut Criterion) {
         });
     });
     group.bench_function("parse_and_format_windows", |b| {
-        b.iter(|| black_box(ClientId::parse(black_box("AA:BB:CC:DD:EE:FF")).map(|c| c.to_string())));
+        b.iter(|| {
+            black_box(ClientId::parse(black_box("AA:BB:CC:DD:EE:FF")).map(|c| c.to_string()))
+        });
     });
     group.finish();
 }

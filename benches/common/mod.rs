@@ -128,7 +128,8 @@ pub(crate) fn first_sync(leases: usize, per_scope: usize) -> Snapshot {
             .collect();
         n += here;
         read.leases.insert(net.network(), Read::Ok(list));
-        read.reservations.insert(net.network(), Read::Ok(Vec::new()));
+        read.reservations
+            .insert(net.network(), Read::Ok(Vec::new()));
         read.exclusions.insert(net.network(), Read::Ok(Vec::new()));
         read.options.insert(net.network(), Read::Ok(Vec::new()));
     }

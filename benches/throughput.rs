@@ -198,6 +198,7 @@ fn client_ids(c: &mut Criterion) {
             }
         });
     });
+    group.throughput(elements(1));
     group.bench_function("parse_and_format_windows", |b| {
         b.iter(|| {
             black_box(ClientId::parse(black_box("AA:BB:CC:DD:EE:FF")).map(|c| c.to_string()))

@@ -1,7 +1,7 @@
 //! IP address sync for one scope: upserts from reservations and leases, stale cleanup, lease
 //! info, and reservation push. See the crate documentation ("Rules") for the tables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use ipnetwork::Ipv4Network;
@@ -119,6 +119,9 @@ struct Run<'a, 'o> {
     wanted_by_client: BTreeMap<String, Ipv4Addr>,
     /// The fields the current address will have after this plan (when the plan changes them).
     after: Option<IpFields>,
+    /// Server reservations this plan deletes as stale; the push pass must not update them too
+    /// (an update of a deleted reservation would fail and leave the address unreserved).
+    deleted_reservations: BTreeSet<Ipv4Addr>,
 }
 
 impl Run<'_, '_> {
@@ -307,7 +310,20 @@ impl Run<'_, '_> {
             Some(l) => (l.hostname.as_str(), true, l.expires.as_deref()),
             None => (r.name.as_str(), false, None),
         };
+        // When NetBox reserves *this* address (for another client), the push pass rewrites the
+        // server reservation in place — an update, not a deletion — and the address follows the
+        // ordinary path below.
+        let wanted_here = st.push_reservations
+            && existing.is_some_and(|ip| {
+                ip.status == st.reservation_status
+                    && ip
+                        .dhcp_client_id
+                        .as_deref()
+                        .and_then(canonical_client_id)
+                        .is_some()
+            });
         if st.push_reservations
+            && !wanted_here
             && let Some(c) = canonical_client_id(&r.client_id)
             && let Some(&other) = self.wanted_by_client.get(&c)
             && other != address
@@ -316,6 +332,7 @@ impl Run<'_, '_> {
             // stale. It is deleted (never while a partner stands in) and the address is then
             // treated as if it had no reservation.
             if self.s.writer {
+                self.deleted_reservations.insert(address);
                 self.push(
                     phase::SERVER_DELETE,
                     Reason::ReservationNotInNetBox,
@@ -581,6 +598,7 @@ pub(crate) fn plan_scope_ips(
         cleanup,
         wanted_by_client,
         after: None,
+        deleted_reservations: BTreeSet::new(),
     };
 
     // Reservations and leases outside the scope's network are reported and ignored.
@@ -756,10 +774,13 @@ fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted>, server: &[Serve
         {
             continue;
         }
+        // A reservation this plan deletes is gone by the time pushes run (deletes come first),
+        // so the wanted one is created afresh rather than updated.
         let existing = on_server
             .binary_search_by(|r| r.ip.cmp(&w.address))
             .ok()
-            .and_then(|i| on_server.get(i));
+            .and_then(|i| on_server.get(i))
+            .filter(|r| !run.deleted_reservations.contains(&r.ip));
         match existing {
             None => run.push(
                 phase::SERVER_CREATE,

@@ -800,14 +800,26 @@ impl<'a> Planner<'a> {
         let no_leases = !leases.iter().any(|l| l.state.is_active());
         let no_reservations = reservations.is_empty() && !st.push_reservations;
         if guard > 0 && st.sync_ip_addresses && (no_leases || no_reservations) {
+            // Only IPs that would actually lose their backing count: a `dhcp` IP the server
+            // reserves (or a `reserved` IP with an active lease) is kept alive by that entry and
+            // merely changes status, so counting it would make the guard flip once the plan has
+            // been applied (two-step convergence, found by the apply-then-replan property).
+            let reserved: std::collections::BTreeSet<std::net::Ipv4Addr> =
+                reservations.iter().map(|r| r.ip).collect();
+            let leased: std::collections::BTreeSet<std::net::Ipv4Addr> = leases
+                .iter()
+                .filter(|l| l.state.is_active())
+                .map(|l| l.ip)
+                .collect();
             let (mut by_lease, mut by_reservation) = (0usize, 0usize);
-            for (_, slot) in self.index.range(vrf, domain.start, domain.end) {
+            for (addr, slot) in self.index.range(vrf, domain.start, domain.end) {
+                let addr = std::net::Ipv4Addr::from(addr);
                 if let index::Slot::One(ip) = slot
                     && snap.inventory.lease_info.contains_key(&ip.id)
                 {
-                    if ip.status == st.lease_status {
+                    if ip.status == st.lease_status && !reserved.contains(&addr) {
                         by_lease += 1;
-                    } else if ip.status == st.reservation_status {
+                    } else if ip.status == st.reservation_status && !leased.contains(&addr) {
                         by_reservation += 1;
                     }
                 }

@@ -571,16 +571,36 @@ proptest! {
             if let Action::CreateIp { address, vrf, after } = &planned.action {
                 let sid = planned.context.scope.unwrap().network();
                 let read = &s.servers[&planned.context.server];
-                let reserved = read
+                let scope_net = planned.context.scope.unwrap();
+                let on_server = read
                     .reservations
                     .get(&sid)
                     .and_then(Read::ok)
-                    .is_some_and(|v| v.iter().any(|r| r.ip == address.ip()));
-                let _ = vrf;
-                // Unless NetBox reserves that client elsewhere (push mode): then the server's
-                // reservation is stale and deleted.
-                let stale = plan.actions.iter().any(|b| matches!(&b.action,
-                    Action::DeleteReservation { ip, .. } if *ip == address.ip()));
+                    .and_then(|v| v.iter().find(|r| r.ip == address.ip()));
+                let reserved = on_server.is_some();
+                // Unless NetBox reserves that client elsewhere in the scope (push mode): then the
+                // server's reservation is stale and deleted (or its deletion withheld by the
+                // budget, which the report says).
+                let canon = |c: &str| windhcp_dhcp_model::ClientId::parse(c).ok();
+                let client_elsewhere = s.settings.push_reservations
+                    && on_server.is_some_and(|r| {
+                        let c = canon(&r.client_id);
+                        c.is_some()
+                            && s.ipam.ip_addresses.values().any(|ip| {
+                                ip.vrf == *vrf
+                                    && ip.status == s.settings.reservation_status
+                                    && ip.address.ip() != address.ip()
+                                    && scope_net.contains(ip.address.ip())
+                                    && ip.dhcp_client_id.as_deref().and_then(canon) == c
+                                    // duplicates in NetBox are a conflict, never "wanted"
+                                    && s.ipam.ip_addresses.values().filter(|o| {
+                                        o.vrf == ip.vrf && o.address.ip() == ip.address.ip()
+                                    }).count() == 1
+                            })
+                    });
+                let stale = client_elsewhere
+                    || plan.actions.iter().any(|b| matches!(&b.action,
+                        Action::DeleteReservation { ip, .. } if *ip == address.ip()));
                 prop_assert_eq!(reserved && !stale, after.status == "reserved");
             }
         }

@@ -24,7 +24,12 @@ fn main() -> ExitCode {
         for secs in [86_400_u64, 259_200, 262_800, 3_600, 60, 45] {
             println!("{secs:>8} s  -> {}", LeaseLifetime::from_secs(secs));
         }
-        for spelling in ["AA-BB-CC-DD-EE-FF", "aa:bb:cc:dd:ee:ff", "aabb.ccdd.eeff", " AABBCCDDEEFF "] {
+        for spelling in [
+            "AA-BB-CC-DD-EE-FF",
+            "aa:bb:cc:dd:ee:ff",
+            "aabb.ccdd.eeff",
+            " AABBCCDDEEFF ",
+        ] {
             match ClientId::parse(spelling) {
                 Ok(id) => println!("{spelling:>20}  -> {id}"),
                 Err(e) => println!("{spelling:>20}  -> error: {e}"),
@@ -78,6 +83,10 @@ fn classify(arg: &str) -> Result<String, Box<dyn std::error::Error>> {
         });
     }
     let id = ClientId::parse(trimmed)?;
-    let kind = if id.is_mac() { "MAC address" } else { "client id" };
+    let kind = if id.is_mac() {
+        "MAC address"
+    } else {
+        "client id"
+    };
     Ok(format!("{kind} {id}"))
 }

@@ -804,16 +804,16 @@ impl<'a> Planner<'a> {
             // reserves (or a `reserved` IP with an active lease) is kept alive by that entry and
             // merely changes status, so counting it would make the guard flip once the plan has
             // been applied (two-step convergence, found by the apply-then-replan property).
-            let reserved: std::collections::BTreeSet<std::net::Ipv4Addr> =
+            let reserved: BTreeSet<Ipv4Addr> =
                 reservations.iter().map(|r| r.ip).collect();
-            let leased: std::collections::BTreeSet<std::net::Ipv4Addr> = leases
+            let leased: BTreeSet<Ipv4Addr> = leases
                 .iter()
                 .filter(|l| l.state.is_active())
                 .map(|l| l.ip)
                 .collect();
             let (mut by_lease, mut by_reservation) = (0usize, 0usize);
             for (addr, slot) in self.index.range(vrf, domain.start, domain.end) {
-                let addr = std::net::Ipv4Addr::from(addr);
+                let addr = Ipv4Addr::from(addr);
                 if let index::Slot::One(ip) = slot
                     && snap.inventory.lease_info.contains_key(&ip.id)
                 {

@@ -804,8 +804,7 @@ impl<'a> Planner<'a> {
             // reserves (or a `reserved` IP with an active lease) is kept alive by that entry and
             // merely changes status, so counting it would make the guard flip once the plan has
             // been applied (two-step convergence, found by the apply-then-replan property).
-            let reserved: BTreeSet<Ipv4Addr> =
-                reservations.iter().map(|r| r.ip).collect();
+            let reserved: BTreeSet<Ipv4Addr> = reservations.iter().map(|r| r.ip).collect();
             let leased: BTreeSet<Ipv4Addr> = leases
                 .iter()
                 .filter(|l| l.state.is_active())

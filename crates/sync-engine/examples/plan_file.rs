@@ -1,10 +1,10 @@
 //! Print the sync plan of a snapshot file.
 //!
 //! ```text
-//! cargo run -p windhcp-sync-engine --example plan -- examples/data/snapshot.json
-//! cargo run -p windhcp-sync-engine --example plan -- examples/data/snapshot.json --json
-//! cargo run -p windhcp-sync-engine --example plan -- snapshot.json --import dhcp1.example.com
-//! cargo run --release -p windhcp-sync-engine --example plan -- --bench 1000000
+//! cargo run -p windhcp-sync-engine --example plan_file -- examples/data/snapshot.json
+//! cargo run -p windhcp-sync-engine --example plan_file -- examples/data/snapshot.json --json
+//! cargo run -p windhcp-sync-engine --example plan_file -- snapshot.json --import dhcp1.example.com
+//! cargo run --release -p windhcp-sync-engine --example plan_file -- --bench 1000000
 //! ```
 //!
 //! `--bench N` plans a synthetic snapshot of N active leases (one server, /16 scopes) twice:

@@ -189,6 +189,75 @@ impl NetBoxIpam {
 
     /// Splits ETag-carrying items by the pre-check: `Ok(index)` to write in bulk, or the item's
     /// error. Items without an ETag always pass.
+    /// Split etag-carrying writes by [`EtagMode`]: returns the outcomes already settled (one slot
+    /// per item) and the indices that still go out in bulk. `Exact` sends every item with an
+    /// etag on its own through `single` (NetBox checks `If-Match` per request); `Prechecked`
+    /// compares etags once and lets the fresh ones through to the bulk call.
+    async fn route_by_etag<'i, T, K, S, F>(
+        &self,
+        items: &'i [T],
+        key: K,
+        single: S,
+    ) -> Result<(Vec<Option<ItemResult<(), IpamError>>>, Vec<usize>), IpamError>
+    where
+        T: Sync,
+        K: Fn(&'i T) -> (ObjectId, Option<&'i str>) + Clone,
+        S: Fn(&'i T, &'i str) -> F,
+        F: Future<Output = ItemResult<(), IpamError>>,
+    {
+        let mut out: Vec<Option<ItemResult<(), IpamError>>> =
+            std::iter::repeat_with(|| None).take(items.len()).collect();
+        let mut bulk: Vec<usize> = Vec::new();
+        match self.etag_mode {
+            EtagMode::Exact => {
+                let mut singles: Vec<(usize, &'i T, &'i str)> = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    match key(it).1 {
+                        Some(etag) => singles.push((i, it, etag)),
+                        None => bulk.push(i),
+                    }
+                }
+                // Futures built up front: a `map` closure over borrowed items trips the
+                // higher-ranked `Send` check of the `async_trait` callers.
+                let singles: Vec<_> = singles
+                    .into_iter()
+                    .map(|(i, it, etag)| {
+                        let fut = single(it, etag);
+                        async move { (i, fut.await) }
+                    })
+                    .collect();
+                let results: Vec<(usize, ItemResult<(), IpamError>)> = stream::iter(singles)
+                    .buffered(self.parallelism)
+                    .collect()
+                    .await;
+                for (i, r) in results {
+                    if let Some(slot) = out.get_mut(i) {
+                        *slot = Some(r);
+                    }
+                }
+            }
+            EtagMode::Prechecked => {
+                let verdicts = self
+                    .precheck(items.iter().enumerate().map(move |(i, it)| {
+                        let (id, etag) = key(it);
+                        (i, id, etag)
+                    }))
+                    .await?;
+                for (i, v) in verdicts {
+                    match v {
+                        Ok(()) => bulk.push(i),
+                        Err(e) => {
+                            if let Some(slot) = out.get_mut(i) {
+                                *slot = Some(Err(e));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok((out, bulk))
+    }
+
     async fn precheck<'a>(
         &self,
         items: impl Iterator<Item = (usize, ObjectId, Option<&'a str>)> + Clone,
@@ -488,67 +557,13 @@ impl Ipam for NetBoxIpam {
             return Ok(Vec::new());
         }
         self.bootstrap().await?;
-        let mut out: Vec<Option<ItemResult<(), IpamError>>> =
-            std::iter::repeat_with(|| None).take(items.len()).collect();
-        let mut bulk: Vec<usize> = Vec::new();
-        match self.etag_mode {
-            EtagMode::Exact => {
-                let singles: Vec<usize> = items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, it)| it.etag.is_some())
-                    .map(|(i, _)| i)
-                    .collect();
-                bulk.extend(
-                    items
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, it)| it.etag.is_none())
-                        .map(|(i, _)| i),
-                );
-                let results: Vec<(usize, ItemResult<(), IpamError>)> = stream::iter(singles)
-                    .map(|i| async move {
-                        let r = match items.get(i) {
-                            Some(it) => {
-                                self.update_one(it, it.etag.as_deref().unwrap_or_default())
-                                    .await
-                            }
-                            None => Err(IpamError::Indeterminate {
-                                message: "item index out of range".to_owned(),
-                            }),
-                        };
-                        (i, r)
-                    })
-                    .buffered(self.parallelism)
-                    .collect()
-                    .await;
-                for (i, r) in results {
-                    if let Some(slot) = out.get_mut(i) {
-                        *slot = Some(r);
-                    }
-                }
-            }
-            EtagMode::Prechecked => {
-                let verdicts = self
-                    .precheck(
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, it)| (i, it.id, it.etag.as_deref())),
-                    )
-                    .await?;
-                for (i, v) in verdicts {
-                    match v {
-                        Ok(()) => bulk.push(i),
-                        Err(e) => {
-                            if let Some(slot) = out.get_mut(i) {
-                                *slot = Some(Err(e));
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let (mut out, bulk) = self
+            .route_by_etag(
+                items,
+                |it| (it.id, it.etag.as_deref()),
+                |it, etag| self.update_one(it, etag),
+            )
+            .await?;
         let groups = by_message(
             bulk.iter()
                 .filter_map(|&i| items.get(i).map(|it| (i, it.changelog_message.as_str()))),
@@ -582,67 +597,13 @@ impl Ipam for NetBoxIpam {
         if items.is_empty() {
             return Ok(Vec::new());
         }
-        let mut out: Vec<Option<ItemResult<(), IpamError>>> =
-            std::iter::repeat_with(|| None).take(items.len()).collect();
-        let mut bulk: Vec<usize> = Vec::new();
-        match self.etag_mode {
-            EtagMode::Exact => {
-                let singles: Vec<usize> = items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, it)| it.etag.is_some())
-                    .map(|(i, _)| i)
-                    .collect();
-                bulk.extend(
-                    items
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, it)| it.etag.is_none())
-                        .map(|(i, _)| i),
-                );
-                let results: Vec<(usize, ItemResult<(), IpamError>)> = stream::iter(singles)
-                    .map(|i| async move {
-                        let r = match items.get(i) {
-                            Some(it) => {
-                                self.delete_one(it, it.etag.as_deref().unwrap_or_default())
-                                    .await
-                            }
-                            None => Err(IpamError::Indeterminate {
-                                message: "item index out of range".to_owned(),
-                            }),
-                        };
-                        (i, r)
-                    })
-                    .buffered(self.parallelism)
-                    .collect()
-                    .await;
-                for (i, r) in results {
-                    if let Some(slot) = out.get_mut(i) {
-                        *slot = Some(r);
-                    }
-                }
-            }
-            EtagMode::Prechecked => {
-                let verdicts = self
-                    .precheck(
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, it)| (i, it.id, it.etag.as_deref())),
-                    )
-                    .await?;
-                for (i, v) in verdicts {
-                    match v {
-                        Ok(()) => bulk.push(i),
-                        Err(e) => {
-                            if let Some(slot) = out.get_mut(i) {
-                                *slot = Some(Err(e));
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        let (mut out, bulk) = self
+            .route_by_etag(
+                items,
+                |it| (it.id, it.etag.as_deref()),
+                |it, etag| self.delete_one(it, etag),
+            )
+            .await?;
         let groups = by_message(
             bulk.iter()
                 .filter_map(|&i| items.get(i).map(|it| (i, it.changelog_message.as_str()))),

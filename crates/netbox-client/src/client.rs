@@ -145,9 +145,7 @@ fn header(resp: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    let v = header(resp, "retry-after")?;
-    let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+    crate::retry_after::parse(&header(resp, "retry-after")?)
 }
 
 impl NetBoxClient {

@@ -98,12 +98,36 @@ impl RetryPolicy {
     }
 }
 
-/// Parses a `Retry-After` header value given in seconds (HTTP dates are not used by PSU and are
-/// ignored).
+/// Parses a `Retry-After` header value: delay-seconds (`"120"`, also fractional) or an HTTP date
+/// (`"Wed, 21 Oct 2026 07:28:00 GMT"`, as a reverse proxy in front of PSU may send). A date in
+/// the past means "now" (zero). Anything else is ignored (`None`). Waits are capped at one day.
 #[must_use]
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let secs: f64 = value.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
+    parse_retry_after_at(value, time::OffsetDateTime::now_utc())
+}
+
+/// [`parse_retry_after`] with an explicit clock, for HTTP dates.
+#[must_use]
+pub fn parse_retry_after_at(value: &str, now: time::OffsetDateTime) -> Option<Duration> {
+    const MAX: Duration = Duration::from_secs(86_400);
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(MAX.as_secs_f64())));
+    }
+    // IMF-fixdate, the only date form HTTP/1.1 senders may generate (RFC 9110 §5.6.7).
+    let fixdate = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let at = time::PrimitiveDateTime::parse(value, fixdate)
+        .ok()?
+        .assume_utc();
+    let wait = at - now;
+    Some(if wait.is_negative() {
+        Duration::ZERO
+    } else {
+        Duration::try_from(wait).map_or(MAX, |d| d.min(MAX))
+    })
 }
 
 /// Something that can wait; injectable so tests run without real delays.
@@ -183,10 +207,31 @@ mod tests {
         assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn parses_retry_after_http_dates() {
+        let now = time::macros::datetime!(2026-10-21 07:27:30 UTC);
+        let at = |v| parse_retry_after_at(v, now);
+        assert_eq!(
+            at("Wed, 21 Oct 2026 07:28:00 GMT"),
+            Some(Duration::from_secs(30))
+        );
+        // In the past: retry now.
+        assert_eq!(at("Wed, 21 Oct 2026 07:00:00 GMT"), Some(Duration::ZERO));
+        // Far future: capped at a day.
+        assert_eq!(
+            at("Thu, 01 Jan 2099 00:00:00 GMT"),
+            Some(Duration::from_secs(86_400))
+        );
+        // Not IMF-fixdate (a zone other than GMT, or no weekday): ignored.
+        assert_eq!(at("Wed, 21 Oct 2026 07:28:00 +0200"), None);
+        assert_eq!(at("21 Oct 2026 07:28:00 GMT"), None);
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            None,
-            "HTTP dates are ignored"
+            Some(Duration::ZERO),
+            "a date in the past means: retry now"
         );
     }
 }

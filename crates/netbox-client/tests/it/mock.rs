@@ -66,6 +66,29 @@ async fn sends_bearer_for_v2_and_retries_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn retry_after_as_an_http_date_in_the_past_retries_at_once() {
+    // A proxy in front of NetBox may send an HTTP date instead of seconds.
+    let (server, nb, sleeper) = setup().await;
+    Mock::given(method("GET"))
+        .and(path("/api/status/"))
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/status/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"netbox-version": "4.7.3"})))
+        .mount(&server)
+        .await;
+    nb.status().await.unwrap();
+    assert_eq!(sleeper.delays(), [Duration::ZERO]);
+    assert_eq!(nb.stats().retries, 1);
+}
+
+#[tokio::test]
 async fn v1_token_uses_token_scheme() {
     let server = MockServer::start().await;
     let v1 = "0123456789abcdef0123456789abcdef01234567";

@@ -177,6 +177,21 @@ pub fn option_data(data_type: OptionDataType) -> BoxedStrategy<OptionData> {
     let v4 = || any::<u32>().prop_map(|v| IpAddr::V4(Ipv4Addr::from(v)));
     match data_type {
         OptionDataType::Byte => any::<u8>().prop_map(OptionData::Byte).boxed(),
+        OptionDataType::ByteList => prop::collection::vec(any::<u8>(), 1..5)
+            .prop_map(OptionData::ByteList)
+            .boxed(),
+        OptionDataType::DwordList => prop::collection::vec(any::<u32>(), 1..5)
+            .prop_map(OptionData::DwordList)
+            .boxed(),
+        OptionDataType::DwordDwordList => prop::collection::vec(any::<u64>(), 1..5)
+            .prop_map(OptionData::DwordDwordList)
+            .boxed(),
+        // Elements that survive the comma-separated text form: no commas, no outer blanks.
+        OptionDataType::StringList => {
+            prop::collection::vec("[!-+\\--~]([ -+\\--~]{0,20}[!-+\\--~])?", 1..4)
+                .prop_map(OptionData::StringList)
+                .boxed()
+        }
         OptionDataType::Word => any::<u16>().prop_map(OptionData::Word).boxed(),
         OptionDataType::WordList => prop::collection::vec(any::<u16>(), 1..5)
             .prop_map(OptionData::WordList)

@@ -10,28 +10,39 @@ use crate::error::ModelError;
 
 /// The data type of an option.
 ///
-/// Windows types an option by a scalar type name plus a "multi-valued" flag. The multi-valued
-/// types used by predefined options get their own variants here (`IpAddressList`, `WordList`);
-/// [`OptionDataType::windows_name`] and [`OptionDataType::is_multi_valued`] give the Windows pair back.
+/// Windows types an option by a scalar type name plus a "multi-valued" flag. Each multi-valued
+/// combination Windows allows for a scalar type gets its own `…List` variant here
+/// (`IpAddressList`, `WordList`, `ByteList`, `DwordList`, `DwordDwordList`, `StringList`);
+/// [`OptionDataType::windows_name`] and [`OptionDataType::is_multi_valued`] give the Windows pair
+/// back. Binary, encapsulated and IPv6 data have no list form (several binary values are one
+/// byte string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum OptionDataType {
     /// `Byte`: an unsigned 8-bit number.
     Byte,
+    /// Multi-valued `Byte`.
+    ByteList,
     /// `Word`: an unsigned 16-bit number.
     Word,
     /// Multi-valued `Word`.
     WordList,
     /// `DWord`: an unsigned 32-bit number.
     Dword,
+    /// Multi-valued `DWord`.
+    DwordList,
     /// `DWordDword`: an unsigned 64-bit number.
     DwordDword,
+    /// Multi-valued `DWordDWord`.
+    DwordDwordList,
     /// `IPv4Address` (single). Address-family neutral here: IPv6 values are accepted by the model.
     IpAddress,
     /// Multi-valued `IPv4Address`.
     IpAddressList,
     /// `String`.
     String,
+    /// Multi-valued `String` (for example a list of domain suffixes).
+    StringList,
     /// `BinaryData`.
     Binary,
     /// `EncapsulatedData`.
@@ -42,15 +53,19 @@ pub enum OptionDataType {
 
 impl OptionDataType {
     /// Every data type.
-    pub const ALL: [OptionDataType; 11] = [
+    pub const ALL: [OptionDataType; 15] = [
         OptionDataType::Byte,
+        OptionDataType::ByteList,
         OptionDataType::Word,
         OptionDataType::WordList,
         OptionDataType::Dword,
+        OptionDataType::DwordList,
         OptionDataType::DwordDword,
+        OptionDataType::DwordDwordList,
         OptionDataType::IpAddress,
         OptionDataType::IpAddressList,
         OptionDataType::String,
+        OptionDataType::StringList,
         OptionDataType::Binary,
         OptionDataType::Encapsulated,
         OptionDataType::Ipv6Address,
@@ -60,12 +75,12 @@ impl OptionDataType {
     #[must_use]
     pub const fn windows_name(self) -> &'static str {
         match self {
-            OptionDataType::Byte => "Byte",
+            OptionDataType::Byte | OptionDataType::ByteList => "Byte",
             OptionDataType::Word | OptionDataType::WordList => "Word",
-            OptionDataType::Dword => "DWord",
-            OptionDataType::DwordDword => "DWordDWord",
+            OptionDataType::Dword | OptionDataType::DwordList => "DWord",
+            OptionDataType::DwordDword | OptionDataType::DwordDwordList => "DWordDWord",
             OptionDataType::IpAddress | OptionDataType::IpAddressList => "IPv4Address",
-            OptionDataType::String => "String",
+            OptionDataType::String | OptionDataType::StringList => "String",
             OptionDataType::Binary => "BinaryData",
             OptionDataType::Encapsulated => "EncapsulatedData",
             OptionDataType::Ipv6Address => "IPv6Address",
@@ -77,8 +92,34 @@ impl OptionDataType {
     pub const fn is_multi_valued(self) -> bool {
         matches!(
             self,
-            OptionDataType::IpAddressList | OptionDataType::WordList
+            OptionDataType::ByteList
+                | OptionDataType::WordList
+                | OptionDataType::DwordList
+                | OptionDataType::DwordDwordList
+                | OptionDataType::IpAddressList
+                | OptionDataType::StringList
         )
+    }
+
+    /// The list variant of a scalar type (`Word` → `WordList`); `None` for types without one.
+    /// A list type is its own list variant.
+    #[must_use]
+    pub const fn list_of(self) -> Option<OptionDataType> {
+        Some(match self {
+            OptionDataType::Byte | OptionDataType::ByteList => OptionDataType::ByteList,
+            OptionDataType::Word | OptionDataType::WordList => OptionDataType::WordList,
+            OptionDataType::Dword | OptionDataType::DwordList => OptionDataType::DwordList,
+            OptionDataType::DwordDword | OptionDataType::DwordDwordList => {
+                OptionDataType::DwordDwordList
+            }
+            OptionDataType::IpAddress | OptionDataType::IpAddressList => {
+                OptionDataType::IpAddressList
+            }
+            OptionDataType::String | OptionDataType::StringList => OptionDataType::StringList,
+            OptionDataType::Binary | OptionDataType::Encapsulated | OptionDataType::Ipv6Address => {
+                return None;
+            }
+        })
     }
 
     /// The type for a Windows `Type` name and `MultiValued` flag. Case-insensitive; also accepts
@@ -86,10 +127,10 @@ impl OptionDataType {
     /// `Binary`, `Encapsulated`). A multi-valued type without a list variant keeps its scalar type.
     pub fn from_windows(name: &str, multi_valued: bool) -> Result<Self, ModelError> {
         let scalar: OptionDataType = name.parse()?;
-        Ok(match (scalar, multi_valued) {
-            (OptionDataType::IpAddress, true) => OptionDataType::IpAddressList,
-            (OptionDataType::Word, true) => OptionDataType::WordList,
-            (t, _) => t,
+        Ok(if multi_valued {
+            scalar.list_of().unwrap_or(scalar)
+        } else {
+            scalar
         })
     }
 }
@@ -119,13 +160,17 @@ impl FromStr for OptionDataType {
             .to_ascii_lowercase();
         Ok(match key.as_str() {
             "byte" => OptionDataType::Byte,
+            "byte[]" | "bytelist" => OptionDataType::ByteList,
             "word" => OptionDataType::Word,
             "word[]" | "wordlist" => OptionDataType::WordList,
             "dword" => OptionDataType::Dword,
+            "dword[]" | "dwordlist" => OptionDataType::DwordList,
             "dworddword" => OptionDataType::DwordDword,
+            "dworddword[]" | "dworddwordlist" => OptionDataType::DwordDwordList,
             "ipv4address" | "ipaddress" => OptionDataType::IpAddress,
             "ipv4address[]" | "ipaddresslist" | "ipv4addresslist" => OptionDataType::IpAddressList,
             "string" => OptionDataType::String,
+            "string[]" | "stringlist" => OptionDataType::StringList,
             "binarydata" | "binary" => OptionDataType::Binary,
             "encapsulateddata" | "encapsulated" => OptionDataType::Encapsulated,
             "ipv6address" => OptionDataType::Ipv6Address,
@@ -145,27 +190,39 @@ impl FromStr for OptionDataType {
 /// numbers in decimal (parse also accepts `0x` hex); lists joined by `", "` (parse splits on
 /// commas and trims); binary as lowercase hex without separators (parse also accepts groups
 /// separated by spaces, `-`, `:` or `,`, each optionally `0x`-prefixed, e.g. `0x18 0xA 0x0`,
-/// where a one-digit group is one byte); strings verbatim.
+/// where a one-digit group is one byte); strings verbatim. A string list is comma-separated in
+/// the text form too, so an element that contains a comma or starts or ends with blanks can only
+/// be given element by element: as a JSON array ([`OptionData::from_json`]) or by building
+/// [`OptionData::StringList`] directly. [`OptionData::values`] always gives the elements back
+/// unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", content = "value")]
 #[non_exhaustive]
 pub enum OptionData {
     /// `Byte`.
     Byte(u8),
+    /// Multi-valued `Byte`.
+    ByteList(Vec<u8>),
     /// `Word`.
     Word(u16),
     /// Multi-valued `Word`.
     WordList(Vec<u16>),
     /// `DWord`.
     Dword(u32),
+    /// Multi-valued `DWord`.
+    DwordList(Vec<u32>),
     /// `DWordDword`.
     DwordDword(u64),
+    /// Multi-valued `DWordDWord`.
+    DwordDwordList(Vec<u64>),
     /// One address.
     IpAddress(IpAddr),
     /// Several addresses, order preserved (it is a preference order).
     IpAddressList(Vec<IpAddr>),
     /// `String`.
     String(String),
+    /// Multi-valued `String`, order preserved.
+    StringList(Vec<String>),
     /// `BinaryData`.
     Binary(Vec<u8>),
     /// `EncapsulatedData`.
@@ -234,8 +291,17 @@ fn parse_bytes(t: OptionDataType, s: &str) -> Result<Vec<u8>, ModelError> {
     Ok(out)
 }
 
-fn split_list(s: &str) -> impl Iterator<Item = &str> {
-    s.split(',').map(str::trim)
+/// Splits a comma-separated list and parses each trimmed element; an empty input is an error
+/// (Windows has no empty multi-valued option).
+fn parse_list<T>(
+    t: OptionDataType,
+    input: &str,
+    element: impl Fn(OptionDataType, &str) -> Result<T, ModelError>,
+) -> Result<Vec<T>, ModelError> {
+    if input.trim().is_empty() {
+        return Err(bad(t, input, "empty list"));
+    }
+    input.split(',').map(|p| element(t, p.trim())).collect()
 }
 
 impl OptionData {
@@ -244,31 +310,23 @@ impl OptionData {
         let t = data_type;
         Ok(match t {
             OptionDataType::Byte => OptionData::Byte(parse_uint(t, input)?),
+            OptionDataType::ByteList => OptionData::ByteList(parse_list(t, input, parse_uint)?),
             OptionDataType::Word => OptionData::Word(parse_uint(t, input)?),
-            OptionDataType::WordList => {
-                if input.trim().is_empty() {
-                    return Err(bad(t, input, "empty list"));
-                }
-                OptionData::WordList(
-                    split_list(input)
-                        .map(|p| parse_uint(t, p))
-                        .collect::<Result<_, _>>()?,
-                )
-            }
+            OptionDataType::WordList => OptionData::WordList(parse_list(t, input, parse_uint)?),
             OptionDataType::Dword => OptionData::Dword(parse_uint(t, input)?),
+            OptionDataType::DwordList => OptionData::DwordList(parse_list(t, input, parse_uint)?),
             OptionDataType::DwordDword => OptionData::DwordDword(parse_uint(t, input)?),
+            OptionDataType::DwordDwordList => {
+                OptionData::DwordDwordList(parse_list(t, input, parse_uint)?)
+            }
             OptionDataType::IpAddress => OptionData::IpAddress(parse_ip(t, input)?),
             OptionDataType::IpAddressList => {
-                if input.trim().is_empty() {
-                    return Err(bad(t, input, "empty list"));
-                }
-                OptionData::IpAddressList(
-                    split_list(input)
-                        .map(|p| parse_ip(t, p))
-                        .collect::<Result<_, _>>()?,
-                )
+                OptionData::IpAddressList(parse_list(t, input, parse_ip)?)
             }
             OptionDataType::String => OptionData::String(input.to_owned()),
+            OptionDataType::StringList => {
+                OptionData::StringList(parse_list(t, input, |_, p| Ok(p.to_owned()))?)
+            }
             OptionDataType::Binary => OptionData::Binary(parse_bytes(t, input)?),
             OptionDataType::Encapsulated => OptionData::Encapsulated(parse_bytes(t, input)?),
             OptionDataType::Ipv6Address => OptionData::Ipv6Address(
@@ -303,7 +361,14 @@ impl OptionData {
             Value::Array(items) => {
                 let parts: Vec<String> = items.iter().map(scalar_text).collect::<Result<_, _>>()?;
                 match data_type {
-                    OptionDataType::IpAddressList | OptionDataType::WordList => {
+                    // Strings are taken element by element: a comma or blank inside one is data.
+                    OptionDataType::StringList => {
+                        if parts.is_empty() {
+                            return Err(bad(data_type, "[]", "empty list"));
+                        }
+                        Ok(OptionData::StringList(parts))
+                    }
+                    t if t.is_multi_valued() => {
                         if parts.iter().any(|p| p.contains(',')) {
                             return Err(bad(
                                 data_type,
@@ -342,13 +407,17 @@ impl OptionData {
     pub fn data_type(&self) -> OptionDataType {
         match self {
             OptionData::Byte(_) => OptionDataType::Byte,
+            OptionData::ByteList(_) => OptionDataType::ByteList,
             OptionData::Word(_) => OptionDataType::Word,
             OptionData::WordList(_) => OptionDataType::WordList,
             OptionData::Dword(_) => OptionDataType::Dword,
+            OptionData::DwordList(_) => OptionDataType::DwordList,
             OptionData::DwordDword(_) => OptionDataType::DwordDword,
+            OptionData::DwordDwordList(_) => OptionDataType::DwordDwordList,
             OptionData::IpAddress(_) => OptionDataType::IpAddress,
             OptionData::IpAddressList(_) => OptionDataType::IpAddressList,
             OptionData::String(_) => OptionDataType::String,
+            OptionData::StringList(_) => OptionDataType::StringList,
             OptionData::Binary(_) => OptionDataType::Binary,
             OptionData::Encapsulated(_) => OptionDataType::Encapsulated,
             OptionData::Ipv6Address(_) => OptionDataType::Ipv6Address,
@@ -360,8 +429,12 @@ impl OptionData {
     #[must_use]
     pub fn values(&self) -> Vec<String> {
         match self {
+            OptionData::ByteList(v) => v.iter().map(ToString::to_string).collect(),
             OptionData::WordList(v) => v.iter().map(ToString::to_string).collect(),
+            OptionData::DwordList(v) => v.iter().map(ToString::to_string).collect(),
+            OptionData::DwordDwordList(v) => v.iter().map(ToString::to_string).collect(),
             OptionData::IpAddressList(v) => v.iter().map(ToString::to_string).collect(),
+            OptionData::StringList(v) => v.clone(),
             other => vec![other.format()],
         }
     }
@@ -387,13 +460,17 @@ impl fmt::Display for OptionData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OptionData::Byte(v) => write!(f, "{v}"),
+            OptionData::ByteList(v) => join(f, v),
             OptionData::Word(v) => write!(f, "{v}"),
             OptionData::WordList(v) => join(f, v),
             OptionData::Dword(v) => write!(f, "{v}"),
+            OptionData::DwordList(v) => join(f, v),
             OptionData::DwordDword(v) => write!(f, "{v}"),
+            OptionData::DwordDwordList(v) => join(f, v),
             OptionData::IpAddress(v) => write!(f, "{v}"),
             OptionData::IpAddressList(v) => join(f, v),
             OptionData::String(v) => f.write_str(v),
+            OptionData::StringList(v) => join(f, v),
             OptionData::Binary(v) | OptionData::Encapsulated(v) => {
                 v.iter().try_for_each(|b| write!(f, "{b:02x}"))
             }

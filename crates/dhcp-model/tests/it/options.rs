@@ -261,3 +261,70 @@ fn option_value_serde() {
     );
     assert!(serde_json::from_value::<OptionValue>(json!({"code": 6, "value": "nope"})).is_err());
 }
+
+#[test]
+fn every_scalar_windows_type_has_a_multi_valued_form() {
+    for (name, list) in [
+        ("Byte", OptionDataType::ByteList),
+        ("Word", OptionDataType::WordList),
+        ("DWord", OptionDataType::DwordList),
+        ("DWordDWord", OptionDataType::DwordDwordList),
+        ("IPv4Address", OptionDataType::IpAddressList),
+        ("String", OptionDataType::StringList),
+    ] {
+        let t = OptionDataType::from_windows(name, true).unwrap();
+        assert_eq!(t, list, "{name}");
+        assert!(t.is_multi_valued());
+        assert_eq!(
+            t.windows_name(),
+            OptionDataType::from_windows(name, false)
+                .unwrap()
+                .windows_name()
+        );
+        assert_eq!(format!("{name}[]").parse::<OptionDataType>().unwrap(), list);
+    }
+    // Binary data has no list form: several values are one byte string.
+    assert_eq!(
+        OptionDataType::from_windows("BinaryData", true).unwrap(),
+        OptionDataType::Binary
+    );
+}
+
+#[test]
+fn multi_valued_strings_keep_each_element_whole() {
+    // As PSU sends `Get-DhcpServerv4OptionValue`'s Value array: commas and blanks are data.
+    let json = serde_json::json!(["corp.example.com", "lab, east", " padded "]);
+    let data = OptionData::from_json(OptionDataType::StringList, &json).unwrap();
+    assert_eq!(
+        data,
+        OptionData::StringList(vec![
+            "corp.example.com".into(),
+            "lab, east".into(),
+            " padded ".into()
+        ])
+    );
+    assert_eq!(data.values(), ["corp.example.com", "lab, east", " padded "]);
+    assert!(OptionData::from_json(OptionDataType::StringList, &serde_json::json!([])).is_err());
+    // The text form splits on commas.
+    assert_eq!(
+        OptionData::parse(OptionDataType::StringList, "a.example, b.example").unwrap(),
+        OptionData::StringList(vec!["a.example".into(), "b.example".into()])
+    );
+}
+
+#[test]
+fn multi_valued_numbers_parse_and_check_each_element() {
+    let json = serde_json::json!(["1", "0x10", 4_000_000_000_u32]);
+    assert_eq!(
+        OptionData::from_json(OptionDataType::DwordList, &json).unwrap(),
+        OptionData::DwordList(vec![1, 16, 4_000_000_000])
+    );
+    assert!(OptionData::from_json(OptionDataType::ByteList, &json).is_err());
+    assert_eq!(
+        OptionData::parse(OptionDataType::ByteList, "1, 2,3")
+            .unwrap()
+            .values(),
+        ["1", "2", "3"]
+    );
+    assert!(OptionData::parse(OptionDataType::DwordDwordList, "").is_err());
+}

@@ -612,6 +612,8 @@ async fn option_calls() {
     mount(&s, "GET", "/api/dhcp/options/scope/10.1.0.0", ResponseTemplate::new(200).set_body_json(json!([
         {"code": 15, "name": "DNS Domain Name", "type": "String", "value": ["corp.example"], "vendor_class": ""},
         {"code": 200, "name": "", "type": "DWord", "value": ["7"], "vendor_class": null},
+        {"code": 201, "name": "Search list", "type": "String",
+         "value": ["corp.example", "lab, east"], "vendor_class": null},
     ]))).await;
     Mock::given(method("GET"))
         .and(path("/api/dhcp/options"))
@@ -651,6 +653,11 @@ async fn option_calls() {
     );
     assert_eq!(scope_opts[1].code(), OptionCode::from(200));
     assert_eq!(scope_opts[1].data(), &OptionData::Dword(7));
+    // A custom multi-valued string option keeps its elements whole (a comma is data).
+    assert_eq!(
+        scope_opts[2].data(),
+        &OptionData::StringList(vec!["corp.example".into(), "lab, east".into()])
+    );
     let grouped = c.options_by_scope().await.unwrap();
     assert_eq!(grouped[&sid("10.1.0.0")].len(), 1);
     assert!(grouped[&sid("10.2.0.0")].is_empty());

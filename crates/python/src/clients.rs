@@ -17,8 +17,14 @@ use pyo3::prelude::*;
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
-use windhcp_dhcp_model::ScopeId;
-use windhcp_psu_client::{Health, LeaseQuery, PsuClient, PsuError, ScopeQuery, ServerFailover};
+use windhcp_dhcp_model::{
+    ClientId, ExclusionRange, Failover, OptionCode, OptionValue, Reservation, ReservationType,
+    Scope, ScopeId, ScopeState,
+};
+use windhcp_psu_client::{
+    Health, LeaseQuery, PsuClient, PsuError, ReservationUpdate, ScopeQuery, ScopeUpdate,
+    ServerFailover,
+};
 
 use crate::errors::{BindingError, ErrorKind};
 
@@ -53,7 +59,7 @@ pub fn runtime() -> Result<&'static Runtime, BindingError> {
 }
 
 /// Runs `fut` to completion on the shared runtime with the GIL released.
-fn block_on<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+pub(crate) fn block_on<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
 where
     F: Future<Output = Result<T, BindingError>> + Send,
     T: Send,
@@ -120,7 +126,7 @@ fn scope_id(text: &str) -> Result<ScopeId, BindingError> {
     text.parse::<ScopeId>().map_err(BindingError::from)
 }
 
-fn seconds(name: &str, value: Option<f64>) -> Result<Option<Duration>, BindingError> {
+pub(crate) fn seconds(name: &str, value: Option<f64>) -> Result<Option<Duration>, BindingError> {
     value
         .map(|s| {
             Duration::try_from_secs_f64(s)
@@ -336,9 +342,264 @@ impl PyPsuClient {
         crate::convert::value_to_py(py, &value)
     }
 
+    // ------------------------------------------------------------------ writes
+
+    /// Creates a scope from a dict in the shape `list_scopes()` returns (`id`, `name`, `start`,
+    /// `end`, `subnet_mask`, …); returns the scope as the server reports it.
+    ///
+    /// Raises `ConflictError` when it overlaps an existing scope, `ValidationError` for a
+    /// malformed dict or an IPv6 scope.
+    fn create_scope<'py>(
+        &self,
+        py: Python<'py>,
+        scope: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let scope: Scope = model_arg("scope", scope)?;
+        let made = block_on(py, async {
+            Ok(self.inner.create_scope_from(&scope).await?)
+        })?;
+        to_py(py, &made)
+    }
+
+    /// Changes the given fields of a scope and returns it. `state` is `"Active"` or
+    /// `"Inactive"`; `router=""` removes option 3; omitted arguments stay unchanged.
+    #[pyo3(signature = (scope_id, *, name = None, start = None, end = None, description = None,
+        state = None, lease_duration_seconds = None, router = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_scope<'py>(
+        &self,
+        py: Python<'py>,
+        scope_id: &str,
+        name: Option<String>,
+        start: Option<&str>,
+        end: Option<&str>,
+        description: Option<String>,
+        state: Option<&str>,
+        lease_duration_seconds: Option<u64>,
+        router: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = scope_id_arg(scope_id)?;
+        let body = ScopeUpdate {
+            name,
+            start_ip: start.map(|s| ipv4_arg("start", s)).transpose()?,
+            end_ip: end.map(|s| ipv4_arg("end", s)).transpose()?,
+            description,
+            state: state
+                .map(|s| parse_arg::<ScopeState>("state", s))
+                .transpose()?,
+            lease_duration_seconds,
+            router: router
+                .map(|r| {
+                    if r.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        ipv4_arg("router", r).map(Some)
+                    }
+                })
+                .transpose()?,
+            ..ScopeUpdate::default()
+        };
+        let done = block_on(py, async { Ok(self.inner.update_scope(id, &body).await?) })?;
+        to_py(py, &done)
+    }
+
+    /// Deletes a scope with its leases, reservations, exclusions and options.
+    /// Raises `NotFoundError`, or `ConflictError` while it is in a failover relationship.
+    fn delete_scope(&self, py: Python<'_>, scope_id: &str) -> PyResult<()> {
+        let id = scope_id_arg(scope_id)?;
+        block_on(py, async { Ok(self.inner.delete_scope(id).await?) })
+    }
+
+    /// Creates a reservation from a dict in the shape `list_reservations()` returns
+    /// (`scope_id`, `ip`, `client_id`, optional `name`, `description`, `type`); returns it.
+    ///
+    /// Raises `ConflictError` when the address or client id is already reserved.
+    fn create_reservation<'py>(
+        &self,
+        py: Python<'py>,
+        reservation: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r: Reservation = model_arg("reservation", reservation)?;
+        let made = block_on(py, async {
+            Ok(self.inner.create_reservation_from(&r).await?)
+        })?;
+        to_py(py, &made)
+    }
+
+    /// Changes the name, description or type (`"Dhcp"`, `"Bootp"`, `"Both"`) of the
+    /// reservation of `client_id` (optionally only in `scope_id`); returns it.
+    #[pyo3(signature = (client_id, *, scope_id = None, name = None, description = None,
+        type_ = None))]
+    fn update_reservation<'py>(
+        &self,
+        py: Python<'py>,
+        client_id: &str,
+        scope_id: Option<&str>,
+        name: Option<String>,
+        description: Option<String>,
+        type_: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cid = ClientId::parse(client_id).map_err(BindingError::from)?;
+        let scope = scope_id.map(scope_id_arg).transpose()?;
+        let body = ReservationUpdate {
+            name,
+            description,
+            kind: type_
+                .map(|t| parse_arg::<ReservationType>("type", t))
+                .transpose()?,
+        };
+        let done = block_on(py, async {
+            Ok(self.inner.update_reservation(&cid, scope, &body).await?)
+        })?;
+        to_py(py, &done)
+    }
+
+    /// Deletes the reservation of `client_id` (optionally only in `scope_id`).
+    /// Raises `NotFoundError` when there is none.
+    #[pyo3(signature = (client_id, scope_id = None))]
+    fn delete_reservation(
+        &self,
+        py: Python<'_>,
+        client_id: &str,
+        scope_id: Option<&str>,
+    ) -> PyResult<()> {
+        let cid = ClientId::parse(client_id).map_err(BindingError::from)?;
+        let scope = scope_id.map(scope_id_arg).transpose()?;
+        block_on(py, async {
+            Ok(self.inner.delete_reservation(&cid, scope).await?)
+        })
+    }
+
+    /// Adds an exclusion range (`{"scope_id": …, "start": …, "end": …}`, the shape
+    /// `list_exclusions()` returns); returns it.
+    fn create_exclusion<'py>(
+        &self,
+        py: Python<'py>,
+        exclusion: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let e: ExclusionRange = model_arg("exclusion", exclusion)?;
+        let made = block_on(py, async { Ok(self.inner.create_exclusion(&e).await?) })?;
+        to_py(py, &made)
+    }
+
+    /// Removes an exclusion range (same dict shape as `create_exclusion`).
+    fn delete_exclusion(&self, py: Python<'_>, exclusion: &Bound<'_, PyAny>) -> PyResult<()> {
+        let e: ExclusionRange = model_arg("exclusion", exclusion)?;
+        block_on(py, async { Ok(self.inner.delete_exclusion(&e).await?) })
+    }
+
+    /// Sets one option value on a scope (a dict in the shape `list_scope_options()` returns);
+    /// returns it as the server stored it.
+    fn set_scope_option<'py>(
+        &self,
+        py: Python<'py>,
+        scope_id: &str,
+        option: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let id = scope_id_arg(scope_id)?;
+        let value: OptionValue = model_arg("option", option)?;
+        let done = block_on(py, async {
+            Ok(self.inner.set_scope_option(id, &value).await?)
+        })?;
+        to_py(py, &done)
+    }
+
+    /// Removes option `code` from a scope (optionally only for a vendor or user class).
+    #[pyo3(signature = (scope_id, code, *, vendor_class = None, user_class = None))]
+    fn remove_scope_option(
+        &self,
+        py: Python<'_>,
+        scope_id: &str,
+        code: u8,
+        vendor_class: Option<&str>,
+        user_class: Option<&str>,
+    ) -> PyResult<()> {
+        let id = scope_id_arg(scope_id)?;
+        block_on(py, async {
+            Ok(self
+                .inner
+                .remove_scope_option(id, OptionCode::from(code), vendor_class, user_class)
+                .await?)
+        })
+    }
+
+    /// Creates a failover relationship from a dict in the model's failover shape (as
+    /// `list_failovers()` returns, plus the shared secret when authentication is on).
+    fn create_failover<'py>(
+        &self,
+        py: Python<'py>,
+        failover: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f: Failover = model_arg("failover", failover)?;
+        let made = block_on(py, async { Ok(self.inner.create_failover_from(&f).await?) })?;
+        crate::convert::value_to_py(py, &failover_json(&made)?)
+    }
+
+    /// Deletes the failover relationship `name` (its scopes stay on both servers).
+    fn delete_failover(&self, py: Python<'_>, name: &str) -> PyResult<()> {
+        block_on(py, async { Ok(self.inner.delete_failover(name).await?) })
+    }
+
+    /// Replicates the given scopes to their failover partner; returns the replicated ids.
+    fn replicate_scopes(&self, py: Python<'_>, scope_ids: Vec<String>) -> PyResult<Vec<String>> {
+        let ids = scope_ids
+            .iter()
+            .map(|s| scope_id_arg(s))
+            .collect::<PyResult<Vec<_>>>()?;
+        let done = block_on(py, async { Ok(self.inner.replicate_scopes(&ids).await?) })?;
+        Ok(done.iter().map(ToString::to_string).collect())
+    }
+
+    /// Replicates relationship `name` (all its scopes, or only `scope_ids`) to the partner;
+    /// returns the replicated scope ids.
+    #[pyo3(signature = (name, scope_ids = None))]
+    fn replicate_failover(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        scope_ids: Option<Vec<String>>,
+    ) -> PyResult<Vec<String>> {
+        let ids = scope_ids
+            .map(|v| {
+                v.iter()
+                    .map(|s| scope_id_arg(s))
+                    .collect::<PyResult<Vec<_>>>()
+            })
+            .transpose()?;
+        let done = block_on(py, async {
+            Ok(self.inner.replicate_failover(name, ids.as_deref()).await?)
+        })?;
+        Ok(done.iter().map(ToString::to_string).collect())
+    }
+
     fn __repr__(&self) -> String {
         format!("PsuClient('{}')", self.inner.base_url())
     }
+}
+
+/// Decodes a model value (the shape the list calls return) from plain Python data.
+fn model_arg<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<T> {
+    let value = crate::convert::py_to_value(obj)?;
+    serde_json::from_value(value).map_err(|e| BindingError::Argument(format!("{what}: {e}")).into())
+}
+
+fn parse_arg<T: std::str::FromStr>(what: &str, text: &str) -> PyResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse::<T>()
+        .map_err(|e| BindingError::Argument(format!("{what}: {e}")).into())
+}
+
+fn ipv4_arg(what: &str, text: &str) -> PyResult<std::net::Ipv4Addr> {
+    parse_arg(what, text)
+}
+
+fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+    crate::convert::value_to_py(py, &plain(value)?)
 }
 
 fn scope_id_arg(text: &str) -> PyResult<ScopeId> {

@@ -19,9 +19,10 @@
 //! Messages never contain a token or a shared secret: the wrapped Rust errors are built to
 //! redact them, and this module adds nothing but their text.
 
-use pyo3::PyErr;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use windhcp_dhcp_model::ModelError;
 
@@ -197,6 +198,10 @@ pub enum BindingError {
     /// The shared async runtime could not be started (maps to `TransportError`).
     #[error("could not start the I/O runtime: {0}")]
     Runtime(String),
+    /// A NetBox call failed with details Python code can inspect (`status`, `field_errors`,
+    /// `request_id` attributes on the exception).
+    #[error("{}", .0.message)]
+    Http(Box<HttpFailure>),
     /// A PSU or NetBox client call failed; `kind` is the exception class it maps to.
     #[error("{message}")]
     Client {
@@ -216,6 +221,7 @@ impl BindingError {
             BindingError::Json { .. } | BindingError::Convert { .. } => ErrorKind::Decode,
             BindingError::Runtime(_) => ErrorKind::Transport,
             BindingError::Client { kind, .. } => *kind,
+            BindingError::Http(f) => f.kind,
         }
     }
 
@@ -226,10 +232,59 @@ impl BindingError {
     }
 }
 
+/// A failed HTTP call, with what the server said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpFailure {
+    /// The exception class.
+    pub kind: ErrorKind,
+    /// The error text (credentials are never part of it).
+    pub message: String,
+    /// The HTTP status, when there was a response.
+    pub status: Option<u16>,
+    /// Field name → messages of a validation error (`__all__` for non-field messages).
+    pub field_errors: Vec<(String, Vec<String>)>,
+    /// `X-Request-ID` of the failed request, when the server sent one.
+    pub request_id: Option<String>,
+}
+
 impl From<BindingError> for PyErr {
     fn from(err: BindingError) -> PyErr {
-        err.kind().to_pyerr(err.to_string())
+        let kind = err.kind();
+        let BindingError::Http(failure) = err else {
+            return kind.to_pyerr(err.to_string());
+        };
+        let HttpFailure {
+            message,
+            status,
+            field_errors,
+            request_id,
+            ..
+        } = *failure;
+        let py_err = kind.to_pyerr(message);
+        Python::attach(|py| {
+            let value = py_err.value(py);
+            let fields = PyDict::new(py);
+            for (field, messages) in &field_errors {
+                // Setting attributes on a fresh exception instance cannot fail short of memory
+                // exhaustion; the exception is raised either way.
+                let _ = fields.set_item(field, messages);
+            }
+            let _ = value.setattr("status", status);
+            let _ = value.setattr("field_errors", fields);
+            let _ = value.setattr("request_id", request_id);
+        });
+        py_err
     }
+}
+
+/// Sets the class-level defaults of the detail attributes on `WindhcpError`, so every
+/// exception of the hierarchy has `status`, `field_errors` and `request_id`.
+pub(crate) fn install_defaults(py: Python<'_>) -> PyResult<()> {
+    let base = py.get_type::<WindhcpError>();
+    base.setattr("status", py.None())?;
+    base.setattr("field_errors", PyDict::new(py))?;
+    base.setattr("request_id", py.None())?;
+    Ok(())
 }
 
 #[cfg(test)]

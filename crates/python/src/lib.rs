@@ -7,6 +7,7 @@
 //! * [`model`]: lease lifetimes, client ids, the option catalog and typed option values;
 //! * [`engine`]: `plan_sync` / `plan_import` from plain data or JSON, `Snapshot` and `Plan`;
 //! * [`clients`]: the blocking `PsuClient` (GIL released, one shared tokio runtime);
+//! * [`netbox`]: the blocking `NetBoxClient` (same runtime);
 //! * [`errors`]: the `WindhcpError` exception hierarchy.
 
 pub mod clients;
@@ -14,6 +15,9 @@ pub mod convert;
 pub mod engine;
 pub mod errors;
 pub mod model;
+pub mod netbox;
+pub mod pyde;
+pub mod pyser;
 
 use pyo3::prelude::*;
 
@@ -43,5 +47,7 @@ pub fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     model::register(m)?;
     engine::register(m)?;
     clients::register(m)?;
+    netbox::register(m)?;
+    errors::install_defaults(py)?;
     Ok(())
 }

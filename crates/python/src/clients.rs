@@ -89,10 +89,13 @@ pub fn psu_error_kind(err: &PsuError) -> ErrorKind {
 
 impl From<PsuError> for BindingError {
     fn from(err: PsuError) -> Self {
-        BindingError::Client {
+        BindingError::Http(Box::new(crate::errors::HttpFailure {
             kind: psu_error_kind(&err),
             message: err.to_string(),
-        }
+            status: err.status(),
+            field_errors: Vec::new(),
+            request_id: None,
+        }))
     }
 }
 

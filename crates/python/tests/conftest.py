@@ -108,3 +108,52 @@ def psu_simulator():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def _netbox_gate(message: str) -> None:
+    """Fail (the default) or skip when the real NetBox is not usable.
+
+    NetBox tests fail loudly when NETBOX_URL/NETBOX_TOKEN are missing or NetBox does not answer.
+    Set WINDHCP_SKIP_NETBOX=1 to skip them instead (reported by ``pytest -rs``);
+    WINDHCP_REQUIRE_NETBOX=1 (set by CI) always wins and makes them fail.
+    """
+    if os.environ.get("WINDHCP_REQUIRE_NETBOX") == "1":
+        pytest.fail(f"WINDHCP_REQUIRE_NETBOX=1 but {message}")
+    if os.environ.get("WINDHCP_SKIP_NETBOX") == "1":
+        pytest.skip(f"{message} (WINDHCP_SKIP_NETBOX=1)")
+    pytest.fail(f"{message}; start it (scripts/test.sh does) or set WINDHCP_SKIP_NETBOX=1 to skip")
+
+
+@pytest.fixture(scope="session")
+def netbox():
+    """A NetBoxClient for the real NetBox from NETBOX_URL / NETBOX_TOKEN (see _netbox_gate)."""
+    import netbox_windhcp as nw
+
+    url = os.environ.get("NETBOX_URL", "").strip()
+    token = os.environ.get("NETBOX_TOKEN", "").strip()
+    if not url or not token:
+        _netbox_gate("NETBOX_URL/NETBOX_TOKEN are not set")
+    nb = nw.NetBoxClient(url, token, changelog_message="netbox_windhcp pytest", max_retries=2,
+                         timeout=60)
+    try:
+        nb.status()
+    except nw.WindhcpError as e:
+        _netbox_gate(f"NetBox at {url} is not usable: {e}")
+    return nb
+
+
+@pytest.fixture()
+def netbox_vrf(netbox):
+    """A fresh VRF with a unique name (deleted afterwards, with everything left in it)."""
+    import uuid
+
+    vrf = netbox.create_object("api/ipam/vrfs/", {"name": f"py-test-{uuid.uuid4().hex[:12]}"})
+    try:
+        yield vrf
+    finally:
+        leftovers = [ip["id"] for ip in netbox.list_ip_addresses(vrf_id=vrf["id"])]
+        if leftovers:
+            netbox.bulk_delete_ip_addresses(leftovers)
+        for prefix in netbox.list_prefixes(vrf_id=vrf["id"]):
+            netbox.delete_object("api/ipam/prefixes/", prefix["id"])
+        netbox.delete_object("api/ipam/vrfs/", vrf["id"])

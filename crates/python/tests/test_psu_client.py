@@ -107,3 +107,78 @@ def test_bad_configuration_is_a_config_error():
     psu = nw.PsuClient("dhcp01.example.com", token="s3cr3t-token")
     assert psu.base_url == "https://dhcp01.example.com/api/dhcp/"
     assert "s3cr3t" not in repr(psu)
+
+
+# ---------------------------------------------------------------------------------- writes
+
+
+def test_reservation_create_list_update_delete(psu_simulator):
+    psu = client(psu_simulator)
+    scope = psu.list_scopes()[0]
+    before = psu.list_reservations(scope["id"])
+    taken = {r["ip"] for r in before} | {lease["ip"] for lease in psu.list_leases(scope["id"])}
+    ip = next(f"{scope['range']['end'].rsplit('.', 1)[0]}.{n}" for n in range(250, 10, -1)
+              if f"{scope['range']['end'].rsplit('.', 1)[0]}.{n}" not in taken)
+    new = {"scope_id": scope["id"], "ip": ip, "client_id": "02:00:5E:10:00:99",
+           "name": "py-test.example", "type": "Dhcp"}
+    made = psu.create_reservation(new)
+    assert made["ip"] == ip and made["client_id"] == "02-00-5e-10-00-99"
+    listed = psu.list_reservations(scope["id"])
+    assert len(listed) == len(before) + 1
+    assert any(r["ip"] == ip for r in listed)
+
+    with pytest.raises(nw.ConflictError) as info:
+        psu.create_reservation(new)
+    assert info.value.status == 409
+
+    renamed = psu.update_reservation("02-00-5e-10-00-99", scope_id=scope["id"],
+                                     name="renamed.example", description="via python")
+    assert renamed["name"] == "renamed.example" and renamed["description"] == "via python"
+
+    psu.delete_reservation("02-00-5e-10-00-99", scope["id"])
+    assert len(psu.list_reservations(scope["id"])) == len(before)
+    with pytest.raises(nw.NotFoundError) as info:
+        psu.delete_reservation("02-00-5e-10-00-99", scope["id"])
+    assert info.value.status == 404
+
+
+def test_malformed_write_input_is_a_validation_error(psu_simulator):
+    psu = client(psu_simulator)
+    with pytest.raises(nw.ValidationError):
+        psu.create_reservation({"scope_id": "10.0.0.0", "ip": "10.0.0.5"})  # no client_id
+    with pytest.raises(nw.ValidationError):
+        psu.update_reservation("not-a-mac", name="x")
+    with pytest.raises(nw.ValidationError):
+        psu.update_scope(psu.list_scopes()[0]["id"], state="sleeping")
+
+
+def test_scope_update_exclusions_options_and_delete(psu_simulator):
+    psu = client(psu_simulator)
+    scope = psu.list_scopes()[-1]
+    sid = scope["id"]
+    updated = psu.update_scope(sid, name="py-renamed", description="set from python")
+    assert updated["name"] == "py-renamed" and updated["description"] == "set from python"
+    assert psu.get_scope(sid)["name"] == "py-renamed"
+
+    base = sid.rsplit(".", 1)[0]
+    exclusion = {"scope_id": sid, "range": {"start": f"{base}.100", "end": f"{base}.105"}}
+    before = psu.list_exclusions(sid)
+    psu.create_exclusion(exclusion)
+    assert len(psu.list_exclusions(sid)) == len(before) + 1
+    psu.delete_exclusion(exclusion)
+    assert len(psu.list_exclusions(sid)) == len(before)
+
+    option = {"code": 15, "data_type": "String", "value": "py.example.test",
+              "vendor_class": None, "user_class": None}
+    stored = psu.set_scope_option(sid, option)
+    assert stored["code"] == 15
+    assert any(o["code"] == 15 for o in psu.list_scope_options(sid))
+    psu.remove_scope_option(sid, 15)
+    assert all(o["code"] != 15 for o in psu.list_scope_options(sid))
+
+    reader = client(psu_simulator, token=psu_simulator["reader_token"])
+    with pytest.raises(nw.AuthError):
+        reader.delete_scope(sid)
+    psu.delete_scope(sid)
+    with pytest.raises(nw.NotFoundError):
+        psu.get_scope(sid)

@@ -1,10 +1,18 @@
 """Benchmark: planning a 100 000-lease snapshot from Python.
 
     python crates/python/bench/plan_bench.py [--leases 100000] [--runs 5] [--write snapshot.json]
+        [--rust-example PATH]
 
-Prints the median time of each path into the planner. Compare "Snapshot.plan_sync" with the
-Rust figure of `cargo run --release -p windhcp-python --example plan_100k` (same generator,
-same shape; pass `--write FILE` here and the file to the example to plan byte-identical input).
+Prints the median time of every path into the planner:
+
+  (a) Rust plan_sync alone: run with --rust-example target/release/examples/plan_100k (built by
+      `cargo build --release -p windhcp-python --example plan_100k`); the example plans the very
+      same snapshot text (written to a temporary file) and its figure is printed next to ours;
+  (b) the object path, Snapshot.plan_sync (parsed snapshot -> Plan);
+  (c) plan_sync(dict) -> dict, in total and split into convert-in (Snapshot.from_dict),
+      plan (Snapshot.plan_sync) and convert-out (Plan.to_dict);
+  (d) JSON text -> JSON text (plan_sync_json), and json.loads of Rust-made plan JSON as the
+      baseline the dict output has to beat.
 """
 
 from __future__ import annotations
@@ -12,7 +20,10 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import statistics
+import subprocess
+import tempfile
 import time
 
 import netbox_windhcp as nw
@@ -96,11 +107,28 @@ def median_ms(fn, runs: int) -> float:
     return statistics.median(times)
 
 
+def rust_plan_ms(example: str, text: str, runs: int) -> float:
+    """Median Rust plan_sync time of the plan_100k example on this exact snapshot text."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        f.write(text)
+        path = f.name
+    try:
+        out = subprocess.run([example, path, str(runs)], check=True, capture_output=True,
+                             text=True).stdout
+    finally:
+        os.unlink(path)
+    for line in out.splitlines():
+        if line.strip().endswith("plan_sync (parsed snapshot -> Plan)"):
+            return float(line.split()[0])
+    raise RuntimeError(f"no plan_sync figure in the example's output:\n{out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--leases", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--write", help="also write the snapshot JSON to this file")
+    ap.add_argument("--rust-example", help="path of the built plan_100k example, for figure (a)")
     args = ap.parse_args()
 
     data = build_snapshot(args.leases)
@@ -110,20 +138,45 @@ def main() -> None:
             f.write(text)
     snap = nw.Snapshot.from_json(text)
     plan = snap.plan_sync()
+    plan_json = plan.to_json()
     print(f"snapshot: {len(text) / 1e6:.1f} MB JSON, {snap!r}")
-    print(f"plan: {len(plan)} actions {plan.counts()}")
+    print(f"plan: {len(plan)} actions, {len(plan_json) / 1e6:.1f} MB JSON {plan.counts()}")
+    # The dict path must give exactly what json.loads gives for the plan JSON.
+    assert nw.plan_sync(data) == json.loads(plan_json), "dict and JSON paths disagree"
+
+    r = lambda fn: median_ms(fn, args.runs)  # noqa: E731
+    rust = rust_plan_ms(args.rust_example, text, args.runs) if args.rust_example else None
+    obj = r(lambda: snap.plan_sync())
+    conv_in = r(lambda: nw.Snapshot.from_dict(data))
+    conv_out = r(lambda: plan.to_dict())
+    total = r(lambda: nw.plan_sync(data))
+    json_json = r(lambda: nw.plan_sync_json(text))
+    loads = r(lambda: json.loads(plan_json))
+    loads_total = r(lambda: json.loads(nw.plan_sync_json(text)))
+    from_text = r(lambda: nw.plan_sync(text))
+    parse = r(lambda: nw.Snapshot.from_json(text))
+
+    def ratio(ms: float) -> str:
+        return f"  ({ms / rust:.2f}x Rust)" if rust else ""
 
     rows = [
-        ("Snapshot.plan_sync (parsed snapshot -> Plan)", lambda: snap.plan_sync()),
-        ("Snapshot.from_json (parse, GIL released)", lambda: nw.Snapshot.from_json(text)),
-        ("plan_sync_json (JSON str -> JSON str)", lambda: nw.plan_sync_json(text)),
-        ("plan_sync(str) -> dict", lambda: nw.plan_sync(text)),
-        ("plan_sync(dict) -> dict (via a JSON value both ways)", lambda: nw.plan_sync(data)),
-        ("Plan.to_dict (plan -> plain Python data)", lambda: plan.to_dict()),
-        ("json.loads(plan_sync_json(...)) -> dict", lambda: json.loads(nw.plan_sync_json(text))),
+        ("(a) Rust plan_sync (plan_100k example, same snapshot)", rust),
+        ("(b) Snapshot.plan_sync (object path)", obj),
+        ("(c) plan_sync(dict) -> dict, total", total),
+        ("      convert-in: Snapshot.from_dict(dict)", conv_in),
+        ("      plan:       Snapshot.plan_sync()", obj),
+        ("      convert-out: Plan.to_dict()", conv_out),
+        ("(d) plan_sync_json(str) -> str", json_json),
+        ("    baseline: json.loads(plan JSON) alone", loads),
+        ("    baseline: json.loads(plan_sync_json(str)) -> dict", loads_total),
+        ("    plan_sync(str) -> dict", from_text),
+        ("    Snapshot.from_json(str) (parse, GIL released)", parse),
     ]
-    for label, fn in rows:
-        print(f"{median_ms(fn, args.runs):9.1f} ms  {label}")
+    for label, ms in rows:
+        if ms is None:
+            print(f"{'-':>9}     {label}: pass --rust-example")
+        else:
+            print(f"{ms:9.1f} ms  {label}{ratio(ms)}")
 
 
 if __name__ == "__main__":

@@ -22,3 +22,19 @@ def test_stubs_and_marker_are_installed():
 
 def test_version():
     assert nw.__version__.count(".") == 2
+
+
+def test_every_public_method_is_documented_and_stubbed():
+    stub = (Path(nw.__file__).parent / "_native.pyi").read_text(encoding="utf-8")
+    for cls in (nw.PsuClient, nw.NetBoxClient, nw.Snapshot, nw.Plan, nw.ClientId):
+        for name in dir(cls):
+            if name.startswith("_"):
+                continue
+            member = getattr(cls, name)
+            assert member.__doc__, f"{cls.__name__}.{name} has no docstring"
+            assert f"def {name}(" in stub, f"{cls.__name__}.{name} missing from _native.pyi"
+
+
+def test_http_error_attributes_have_defaults():
+    err = nw.ValidationError("plain")
+    assert err.status is None and err.request_id is None and err.field_errors == {}

@@ -10,7 +10,8 @@ everything public is re-exported here.
 * Planning: :func:`plan_sync`, :func:`plan_import` (plain data in, plain data out),
   :func:`plan_sync_json`, :func:`plan_import_json` (JSON in, JSON out), :class:`Snapshot`,
   :class:`Plan`, :func:`plan_to_json`, :func:`plan_from_json`.
-* Clients: :class:`PsuClient` (blocking; the GIL is released while waiting).
+* Clients: :class:`PsuClient` and :class:`NetBoxClient` (blocking; the GIL is released while
+  waiting).
 * Errors: every exception derives from :class:`WindhcpError`.
 
 Example::
@@ -66,4 +67,5 @@ __all__ = [
     "plan_from_json",
     # clients
     "PsuClient",
+    "NetBoxClient",
 ]

@@ -14,7 +14,18 @@ PlainData = dict[str, Any]
 # --------------------------------------------------------------------------------------------
 
 class WindhcpError(Exception):
-    """Base class of every error raised by netbox_windhcp."""
+    """Base class of every error raised by netbox_windhcp.
+
+    Errors from an HTTP call carry what the server said; for other errors these keep their
+    class defaults (None / empty).
+    """
+
+    status: int | None
+    """The HTTP status of the failed call, when there was a response."""
+    field_errors: dict[str, list[str]]
+    """NetBox's messages per field for a 400 (``__all__`` for non-field messages)."""
+    request_id: str | None
+    """NetBox's ``X-Request-ID`` of the failed request, when it sent one."""
 
 class ValidationError(WindhcpError):
     """A value was rejected by the domain rules (bad MAC, lease lifetime, option value, range, ...)."""
@@ -218,3 +229,122 @@ class PsuClient:
     def list_scope_options(self, scope_id: str) -> list[dict[str, Any]]: ...
     def list_server_options(self) -> list[dict[str, Any]]: ...
     def list_failovers(self) -> list[dict[str, Any]]: ...
+    # writes (dicts in the shape the list calls return)
+    def create_scope(self, scope: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a scope; ConflictError when it overlaps an existing one."""
+    def update_scope(
+        self,
+        scope_id: str,
+        *,
+        name: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        description: str | None = None,
+        state: str | None = None,
+        lease_duration_seconds: int | None = None,
+        router: str | None = None,
+    ) -> dict[str, Any]:
+        """Change the given fields ('Active'/'Inactive' state; router='' removes option 3)."""
+    def delete_scope(self, scope_id: str) -> None:
+        """Delete a scope with its leases, reservations, exclusions and options."""
+    def create_reservation(self, reservation: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a reservation (scope_id, ip, client_id, name, description, type); ConflictError if taken."""
+    def update_reservation(
+        self,
+        client_id: str,
+        *,
+        scope_id: str | None = None,
+        name: str | None = None,
+        description: str | None = None,
+        type_: str | None = None,
+    ) -> dict[str, Any]:
+        """Change name, description or type ('Dhcp', 'Bootp', 'Both') of a client's reservation."""
+    def delete_reservation(self, client_id: str, scope_id: str | None = None) -> None:
+        """Delete a client's reservation; NotFoundError when there is none."""
+    def create_exclusion(self, exclusion: Mapping[str, Any]) -> dict[str, Any]:
+        """Add an exclusion range ({'scope_id', 'range': {'start', 'end'}})."""
+    def delete_exclusion(self, exclusion: Mapping[str, Any]) -> None:
+        """Remove an exclusion range."""
+    def set_scope_option(self, scope_id: str, option: Mapping[str, Any]) -> dict[str, Any]:
+        """Set one option value on a scope."""
+    def remove_scope_option(
+        self, scope_id: str, code: int, *, vendor_class: str | None = None, user_class: str | None = None
+    ) -> None:
+        """Remove an option from a scope."""
+    def create_failover(self, failover: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a failover relationship (model failover shape, with the secret if auth is on)."""
+    def delete_failover(self, name: str) -> None:
+        """Delete a failover relationship (its scopes stay)."""
+    def replicate_scopes(self, scope_ids: list[str]) -> list[str]:
+        """Replicate scopes to their failover partner; returns the replicated ids."""
+    def replicate_failover(self, name: str, scope_ids: list[str] | None = None) -> list[str]:
+        """Replicate a relationship (all or some scopes) to the partner."""
+
+Filter = str | int | bool | None | list[str | int | bool | None] | tuple[str | int | bool | None, ...]
+
+class NetBoxClient:
+    """Blocking client for the NetBox REST API (IPAM and the Windows DHCP plugin API).
+
+    Objects are dicts in NetBox's JSON shape; lists follow every page; calls release the GIL.
+    The token never appears in repr() or error messages. Keyword filters are NetBox filters:
+    a list repeats the filter (ORed), None sends 'null' (e.g. vrf_id=None: global table).
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        verify_tls: bool = True,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        ca_pem: str | None = None,
+        changelog_message: str | None = None,
+        page_size: int | None = None,
+        max_retries: int | None = None,
+    ) -> None:
+        """url defaults to $NETBOX_URL, token to $NETBOX_TOKEN; ConfigError when either is missing."""
+    @property
+    def base_url(self) -> str: ...
+    def status(self) -> dict[str, Any]:
+        """NetBox's api/status/ document."""
+    def version(self) -> str:
+        """The NetBox version, e.g. '4.7.3'."""
+    # any endpoint
+    def list_objects(self, path: str, **filters: Filter) -> list[dict[str, Any]]: ...
+    def count_objects(self, path: str, **filters: Filter) -> int: ...
+    def get_object(self, path: str, id: int) -> dict[str, Any]: ...
+    def create_object(self, path: str, data: Mapping[str, Any], *, message: str | None = None) -> dict[str, Any]: ...
+    def update_object(
+        self, path: str, id: int, data: Mapping[str, Any], *, if_match: str | None = None, message: str | None = None
+    ) -> dict[str, Any]: ...
+    def delete_object(self, path: str, id: int, *, if_match: str | None = None, message: str | None = None) -> None: ...
+    @staticmethod
+    def etag(obj: Mapping[str, Any]) -> str | None:
+        """NetBox's ETag for an object (from last_updated), for if_match."""
+    # IPAM
+    def list_prefixes(self, **filters: Filter) -> list[dict[str, Any]]: ...
+    def get_prefix(self, id: int) -> dict[str, Any]: ...
+    def list_ip_ranges(self, **filters: Filter) -> list[dict[str, Any]]: ...
+    def get_ip_range(self, id: int) -> dict[str, Any]: ...
+    def list_ip_addresses(self, **filters: Filter) -> list[dict[str, Any]]: ...
+    def list_ip_addresses_sync_view(self, **filters: Filter) -> list[dict[str, Any]]:
+        """Only the fields the sync reads: much faster on big tables."""
+    def count_ip_addresses(self, **filters: Filter) -> int: ...
+    def get_ip_address(self, id: int) -> dict[str, Any]: ...
+    def create_ip_address(self, data: Mapping[str, Any], *, message: str | None = None) -> dict[str, Any]: ...
+    def update_ip_address(
+        self, id: int, data: Mapping[str, Any], *, if_match: str | None = None, message: str | None = None
+    ) -> dict[str, Any]: ...
+    def delete_ip_address(self, id: int, *, if_match: str | None = None, message: str | None = None) -> None: ...
+    def bulk_create_ip_addresses(self, items: list[Mapping[str, Any]], *, message: str | None = None) -> dict[str, Any]:
+        """{'succeeded': [{'index', 'value'}], 'failed': [{'index', 'id', 'reason', 'errors', 'message'}],
+        'request_ids': [...], 'requests': n}; rejected records never raise."""
+    def bulk_update_ip_addresses(self, items: list[Mapping[str, Any]], *, message: str | None = None) -> dict[str, Any]:
+        """Each item: {'id': ..., <fields to change>}. Same outcome dict as bulk_create_ip_addresses."""
+    def bulk_delete_ip_addresses(self, ids: list[int], *, message: str | None = None) -> dict[str, Any]: ...
+    # Windows DHCP plugin
+    def list_lease_info(self, **filters: Filter) -> list[dict[str, Any]]: ...
+    def create_lease_info(self, data: Mapping[str, Any], *, message: str | None = None) -> dict[str, Any]: ...
+    def update_lease_info(self, id: int, data: Mapping[str, Any], *, message: str | None = None) -> dict[str, Any]: ...
+    def delete_lease_info(self, id: int, *, message: str | None = None) -> None: ...

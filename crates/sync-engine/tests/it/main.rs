@@ -16,6 +16,7 @@ mod exec_netbox;
 mod exec_psu;
 mod exec_stores;
 mod executor;
+mod golden;
 mod import;
 mod props;
 mod rules;

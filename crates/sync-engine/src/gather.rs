@@ -11,6 +11,14 @@
 //!   per-scope map), never turned into an empty list, and never aborts the gather.
 //! * When a failover primary cannot be read, its partner is read instead ([`fallback_servers`])
 //!   and stored under the partner's name; the planner uses it for reads only.
+//! * A sync reads at most five things per server, whatever its scope count: the scope list and
+//!   the grouped leases, reservations, exclusions and options ([`ReadSet::for_sync`]). The
+//!   server's failover list is **not** read for a sync: a scope's relationship comes with the
+//!   scope list ([`ServerScope::failover`](crate::snapshot::ServerScope::failover)), and
+//!   which servers are primaries and partners — hence the partner fallback — comes from the
+//!   inventory, so the sync planner never looks at it. An import reads it (it creates the
+//!   inventory's failovers from it). When it is not read, [`ServerRead::failovers`] says so
+//!   ([`FAILOVERS_NOT_READ`]) instead of claiming an empty list.
 //!
 //! Only a failed inventory, settings or IPAM read is fatal ([`GatherError`]): without them no
 //! safe plan can be made.
@@ -54,9 +62,14 @@ impl Default for GatherOptions {
     }
 }
 
-/// Which per-scope data to read from each server.
+/// The error text of [`ServerRead::failovers`] when the failover list was not wanted.
+pub const FAILOVERS_NOT_READ: &str = "not read: a sync does not use the server's failover list";
+
+/// Which data to read from each server (besides the scope list, which is always read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadSet {
+    /// The server's failover relationships.
+    pub failovers: bool,
     /// Leases.
     pub leases: bool,
     /// Reservations.
@@ -70,6 +83,7 @@ pub struct ReadSet {
 impl ReadSet {
     /// Everything.
     pub const ALL: Self = Self {
+        failovers: true,
         leases: true,
         reservations: true,
         exclusions: true,
@@ -77,9 +91,11 @@ impl ReadSet {
     };
 
     /// What a sync with `settings` needs: leases only when syncing IP addresses, reservations
-    /// when syncing IP addresses or pushing reservations, exclusions and options always.
+    /// when syncing IP addresses or pushing reservations, exclusions and options always, the
+    /// failover list never (see the module documentation).
     pub fn for_sync(settings: &SyncSettings) -> Self {
         Self {
+            failovers: false,
             leases: settings.sync_ip_addresses,
             reservations: settings.sync_ip_addresses || settings.push_reservations,
             exclusions: true,
@@ -87,9 +103,10 @@ impl ReadSet {
         }
     }
 
-    /// What an import needs: scope configuration, no leases or reservations.
+    /// What an import needs: failovers and scope configuration, no leases or reservations.
     pub fn for_import() -> Self {
         Self {
+            failovers: true,
             leases: false,
             reservations: false,
             exclusions: true,
@@ -284,7 +301,7 @@ async fn read_servers(
             progress.event(ProgressEvent::ServerRead {
                 server: name.clone(),
                 reachable: read.scopes.is_ok(),
-                failed_reads: failed_reads(&read),
+                failed_reads: failed_reads(&read, reads),
             });
             (name, read)
         })
@@ -293,12 +310,12 @@ async fn read_servers(
         .await
 }
 
-fn failed_reads(read: &ServerRead) -> usize {
+fn failed_reads(read: &ServerRead, reads: ReadSet) -> usize {
     fn count<T>(map: &BTreeMap<Ipv4Addr, Read<T>>) -> usize {
         map.values().filter(|r| !r.is_ok()).count()
     }
     usize::from(!read.scopes.is_ok())
-        + usize::from(!read.failovers.is_ok())
+        + usize::from(reads.failovers && !read.failovers.is_ok())
         + count(&read.leases)
         + count(&read.reservations)
         + count(&read.exclusions)
@@ -306,6 +323,10 @@ fn failed_reads(read: &ServerRead) -> usize {
 }
 
 /// Read one server; every failure ends up in the returned record.
+///
+/// Requests: one connection, the scope list, then what `reads` asks for, each with one bulk
+/// call (per scope only when a bulk call fails for a reason other than an unreachable or
+/// unauthorised server).
 pub async fn read_server(
     dhcp: &dyn DhcpConnector,
     name: &str,
@@ -329,6 +350,11 @@ pub async fn read_server(
     let ids: Vec<Ipv4Addr> = scopes.keys().copied().collect();
     let server = server.as_ref();
     let failovers = async {
+        if !reads.failovers {
+            return Read::Failed {
+                error: FAILOVERS_NOT_READ.to_owned(),
+            };
+        }
         match server.list_failovers().await {
             Ok(list) => Read::Ok(list),
             Err(e) => Read::Failed {

@@ -1,7 +1,10 @@
 //! [`DhcpServer`] over [`windhcp_psu_client::PsuClient`] (feature `psu`).
 //!
 //! * Reads use the grouped bulk endpoints; the grouped exclusion reply of older scripts omits
-//!   scopes without exclusions, so the adapter fills those in from the scope list.
+//!   scopes without exclusions, so the adapter fills those in from the scope list. It uses the
+//!   scope list of its last [`list_scopes`](DhcpServer::list_scopes) (which a gather reads
+//!   first anyway) and reads it only when it has none, so a sync costs five reads per server
+//!   (scopes + four grouped reads) whatever the number of scopes.
 //! * Reservation writes go through one batch call per chunk; each item's batch status becomes
 //!   that item's result.
 //! * Only IPv4 is carried (the PSU contract is IPv4-only); IPv6 objects are left out of reads.
@@ -14,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use ipnetwork::{IpNetwork, Ipv4Network};
@@ -45,6 +48,8 @@ const UNLIMITED_SECS: u64 = 4_294_967_295;
 pub struct PsuServer {
     name: ServerName,
     client: PsuClient,
+    /// Scope ids of the last successful scope listing.
+    known_scopes: Mutex<Option<Vec<Ipv4Addr>>>,
 }
 
 impl fmt::Debug for PsuServer {
@@ -62,6 +67,21 @@ impl PsuServer {
         Self {
             name: name.into(),
             client,
+            known_scopes: Mutex::new(None),
+        }
+    }
+
+    /// The scope ids of the last successful [`list_scopes`](DhcpServer::list_scopes), or of a
+    /// fresh listing when there was none.
+    async fn scope_ids(&self) -> Result<Vec<Ipv4Addr>, DhcpError> {
+        let cached = self
+            .known_scopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match cached {
+            Some(ids) => Ok(ids),
+            None => Ok(self.list_scopes().await?.into_keys().collect()),
         }
     }
 
@@ -370,11 +390,16 @@ impl DhcpServer for PsuServer {
             .list_scopes(ScopeQuery::default())
             .await
             .map_err(|e| self.error(e))?;
-        Ok(scopes
+        let scopes: BTreeMap<Ipv4Addr, ServerScope> = scopes
             .iter()
             .filter_map(scope_of)
             .map(|s| (s.network.network(), s))
-            .collect())
+            .collect();
+        *self
+            .known_scopes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(scopes.keys().copied().collect());
+        Ok(scopes)
     }
 
     async fn list_failovers(&self) -> Result<Vec<ServerFailover>, DhcpError> {
@@ -464,8 +489,10 @@ impl DhcpServer for PsuServer {
             .await
             .map_err(|e| self.error(e))?;
         let mut out = group(map, range_of);
-        // Older scripts leave out scopes without exclusions: those are empty, not unread.
-        for scope in self.list_scopes().await?.into_keys() {
+        // Older scripts leave out scopes without exclusions: those are empty, not unread. The
+        // scope list is the one just read by the caller (no second listing); a scope created
+        // since is left out, which a caller treats as "not read", never as "no exclusions".
+        for scope in self.scope_ids().await? {
             out.entry(scope).or_default();
         }
         Ok(out)

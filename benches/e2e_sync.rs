@@ -3,26 +3,32 @@
 //! For an estate of N leases (default 10 000, `--leases N`, 250 per scope) it runs, in one
 //! process and one after the other so that the ratios are honest on a noisy machine:
 //!
-//! * **engine** — the real path: `gather` → `plan_sync` → `Executor::apply`, with the PSU
-//!   adapter of `windhcp-sync-engine` and a small `Ipam` over `windhcp-netbox-client` written
-//!   here (see `BENCHMARKS.md`: the engine had no NetBox adapter yet). The plugin inventory is
-//!   in memory (the NetBox here has no plugin installed).
+//! * **engine** — the product, exactly as the `sync` tool drives it: `gather` → `plan_sync` →
+//!   `Executor::apply` with the sync engine's own adapters (`adapters::psu::PsuConnector`,
+//!   `adapters::netbox::NetBoxIpam`) and the tool's defaults (`GatherOptions::default()`,
+//!   `ExecuteOptions::default()`, `EtagMode::Exact` — `--etag-mode prechecked` measures the
+//!   other mode). The plugin inventory is in memory (the NetBox here has no plugin installed).
 //! * **naive** — the same work with one request per object (per-scope PSU reads, one lookup
-//!   GET per lease, one POST/PATCH/DELETE per changed object).
+//!   GET per lease, one POST/PATCH/DELETE per changed object). It compares what it finds with
+//!   what it would write (as NetBox stores it: DNS names lower-cased) and writes only
+//!   differences, so a no-change pass writes nothing.
 //! * **floor** — one raw bulk POST per 1 000 IP addresses (first sync) or one raw trimmed
 //!   listing (resync), with `reqwest` directly.
 //!
 //! each for (a) the first sync, (b) a resync with no change and (c) a resync after 5 % churn.
 //! Every HTTP request goes through a counting proxy on loopback (one in front of NetBox, one in
-//! front of the simulator), which counts requests per method, bytes and NetBox objects written.
+//! front of the simulator), which counts requests per method, bytes, NetBox objects written and
+//! keeps the request paths (printed for the engine, to show the `fields=` trimming).
 //!
 //! ```text
 //! source /var/tmp/netbox-windhcp/env      # NETBOX_URL, NETBOX_TOKEN
 //! CARGO_TARGET_DIR=/work/target-bench nice cargo bench --bench e2e_sync -- --leases 1000
 //! ```
 //!
-//! Each variant writes into its own VRF (`windhcp-bench-engine`, `-naive`, `-floor`), emptied
-//! before and after the run.
+//! Clean IPAM: each variant writes into its own VRF (`windhcp-bench-engine`, `-naive`,
+//! `-floor`). Before the run the bench deletes every IP address and prefix in those VRFs
+//! (whatever an earlier, possibly crashed, run left) and checks they are empty; after the run —
+//! also when a variant panicked — it deletes them again and checks again.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -36,7 +42,6 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
@@ -45,21 +50,19 @@ use futures::TryStreamExt;
 use ipnetwork::{IpNetwork, Ipv4Network};
 use netbox_windhcp::model::{Secret, ServerConnection};
 use netbox_windhcp::netbox::{
-    BulkFailureReason, BulkOutcome, DHCP_CLIENT_ID_FIELD, Error as NbError, IpAddress,
-    IpAddressWrite, ListQuery, NetBoxClient, PrefixWrite, Token, VrfFilter, WriteOptions,
+    DHCP_CLIENT_ID_FIELD, IpAddress, IpAddressWrite, ListQuery, NetBoxClient, Token, VrfFilter,
+    WriteOptions,
 };
+use netbox_windhcp::sync::adapters::netbox::{EtagMode, NetBoxIpam};
 use netbox_windhcp::sync::adapters::psu::PsuConnector;
-use netbox_windhcp::sync::executor::Executor;
+use netbox_windhcp::sync::executor::{ExecuteOptions, Executor};
 use netbox_windhcp::sync::gather::{GatherOptions, gather};
 use netbox_windhcp::sync::memory::MemoryInventory;
 use netbox_windhcp::sync::planner::plan_sync;
 use netbox_windhcp::sync::snapshot::{
-    InventoryScope, InventoryServer, IpamAddress, IpamPrefix, ObjectId, ScopeSourceRef,
-    SyncSettings,
+    InventoryScope, InventoryServer, ScopeSourceRef, SyncSettings,
 };
-use netbox_windhcp::sync::source::{
-    IpDelete, IpUpdate, Ipam, IpamError, ItemResult, NewIp, NewPrefix, NoProgress, Sources,
-};
+use netbox_windhcp::sync::source::{NoProgress, Sources};
 use serde_json::{Value, json};
 use windhcp_psu_simulator::{EstateSpec, RunningSimulator, SimulatorBuilder};
 
@@ -82,6 +85,8 @@ struct Counts {
     /// GETs of `ip-addresses` with and without a `fields=` trim.
     ip_gets_trimmed: u64,
     ip_gets_full: u64,
+    /// `METHOD path?query` of every request, in order.
+    paths: Vec<String>,
 }
 
 impl Counts {
@@ -174,6 +179,7 @@ async fn forward(State(st): State<ProxyState>, req: Request) -> Response {
     {
         let mut c = st.counts.lock().expect("counts");
         *c.by_method.entry(parts.method.to_string()).or_insert(0) += 1;
+        c.paths.push(format!("{} {pq}", parts.method));
         c.bytes_up += body.len() as u64;
         if parts.method != Method::GET {
             c.objects_written += match serde_json::from_slice::<Value>(&body) {
@@ -213,51 +219,6 @@ async fn forward(State(st): State<ProxyState>, req: Request) -> Response {
     (status, headers, bytes).into_response()
 }
 
-// =============================================================================================
-// An `Ipam` over the NetBox client (the engine had no NetBox adapter when this was written)
-// =============================================================================================
-
-#[derive(Debug)]
-struct NetBoxIpam {
-    client: NetBoxClient,
-}
-
-fn map_nb(e: &NbError) -> IpamError {
-    match e {
-        NbError::Auth { .. } | NbError::Permission { .. } => IpamError::Unauthorized {
-            message: e.to_string(),
-        },
-        NbError::Transport {
-            may_have_been_sent: false,
-            ..
-        } => IpamError::Unreachable {
-            message: e.to_string(),
-        },
-        NbError::Transport { .. } | NbError::Server { .. } => IpamError::Indeterminate {
-            message: e.to_string(),
-        },
-        _ => IpamError::Rejected {
-            message: e.to_string(),
-        },
-    }
-}
-
-fn to_ipam(ip: &IpAddress) -> Option<IpamAddress> {
-    let IpNetwork::V4(address) = ip.address else {
-        return None;
-    };
-    Some(IpamAddress {
-        id: ip.id,
-        address,
-        vrf: ip.vrf.as_ref().map(|v| v.id),
-        status: ip.status.clone().unwrap_or_default(),
-        dns_name: ip.dns_name.clone(),
-        tags: ip.tags.iter().map(|t| t.slug.clone()).collect(),
-        dhcp_client_id: ip.dhcp_client_id().map(str::to_owned),
-        etag: ip.etag(),
-    })
-}
-
 fn write_of(
     status: &str,
     dns: &str,
@@ -270,177 +231,6 @@ fn write_of(
     )
 }
 
-fn per_item<T, U>(
-    n: usize,
-    outcome: BulkOutcome<T>,
-    ok: impl Fn(T) -> Option<U>,
-) -> Vec<ItemResult<U, IpamError>> {
-    let mut out: Vec<ItemResult<U, IpamError>> = (0..n)
-        .map(|_| {
-            Err(IpamError::Indeterminate {
-                message: "no answer for this item".to_owned(),
-            })
-        })
-        .collect();
-    for s in outcome.succeeded {
-        if let Some(slot) = out.get_mut(s.index) {
-            *slot = ok(s.value).ok_or(IpamError::Rejected {
-                message: "NetBox answered a non-IPv4 object".to_owned(),
-            });
-        }
-    }
-    for f in outcome.failed {
-        if let Some(slot) = out.get_mut(f.index) {
-            *slot = Err(match f.reason {
-                BulkFailureReason::RequestFailed(e) => map_nb(&e),
-                other => IpamError::Rejected {
-                    message: format!("{other:?}"),
-                },
-            });
-        }
-    }
-    out
-}
-
-fn message_of<'a>(mut it: impl Iterator<Item = &'a String>) -> WriteOptions {
-    it.next()
-        .map_or_else(WriteOptions::default, |m| WriteOptions::message(m.clone()))
-}
-
-#[async_trait]
-impl Ipam for NetBoxIpam {
-    async fn list_prefixes(&self) -> Result<Vec<IpamPrefix>, IpamError> {
-        let q = ListQuery::new().fields(["id", "prefix", "vrf"]);
-        let all: Vec<_> = self
-            .client
-            .prefixes()
-            .list(&q)
-            .try_collect()
-            .await
-            .map_err(|e| map_nb(&e))?;
-        Ok(all
-            .into_iter()
-            .filter_map(|p| match p.prefix {
-                IpNetwork::V4(prefix) => Some(IpamPrefix {
-                    id: p.id,
-                    prefix,
-                    vrf: p.vrf.map(|v| v.id),
-                }),
-                IpNetwork::V6(_) => None,
-            })
-            .collect())
-    }
-
-    async fn list_ips(&self, vrf: Option<ObjectId>) -> Result<Vec<IpamAddress>, IpamError> {
-        let q = ListQuery::new().vrf(vrf.map_or(VrfFilter::Global, VrfFilter::Id));
-        let all: Vec<IpAddress> = self
-            .client
-            .ip_addresses_sync_view(&q)
-            .try_collect()
-            .await
-            .map_err(|e| map_nb(&e))?;
-        Ok(all.iter().filter_map(to_ipam).collect())
-    }
-
-    async fn get_ip(&self, id: ObjectId) -> Result<Option<IpamAddress>, IpamError> {
-        match self.client.ip_addresses().get(id).await {
-            Ok(w) => Ok(to_ipam(&w.value)),
-            Err(NbError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(map_nb(&e)),
-        }
-    }
-
-    async fn create_ips(
-        &self,
-        items: &[NewIp],
-    ) -> Result<Vec<ItemResult<IpamAddress, IpamError>>, IpamError> {
-        let bodies: Vec<IpAddressWrite> = items
-            .iter()
-            .map(|n| {
-                write_of(
-                    &n.fields.status,
-                    &n.fields.dns_name,
-                    n.fields.dhcp_client_id.as_ref(),
-                    IpAddressWrite::new(IpNetwork::V4(n.address)).vrf(n.vrf),
-                )
-            })
-            .collect();
-        let opts = message_of(items.iter().map(|n| &n.changelog_message));
-        let outcome = self
-            .client
-            .ip_addresses()
-            .bulk_create(&bodies, &opts)
-            .await
-            .map_err(|e| map_nb(&e))?;
-        Ok(per_item(items.len(), outcome, |ip| to_ipam(&ip)))
-    }
-
-    async fn update_ips(
-        &self,
-        items: &[IpUpdate],
-    ) -> Result<Vec<ItemResult<(), IpamError>>, IpamError> {
-        let bodies: Vec<(u64, IpAddressWrite)> = items
-            .iter()
-            .map(|u| {
-                (
-                    u.id,
-                    write_of(
-                        &u.fields.status,
-                        &u.fields.dns_name,
-                        u.fields.dhcp_client_id.as_ref(),
-                        IpAddressWrite::default(),
-                    ),
-                )
-            })
-            .collect();
-        let opts = message_of(items.iter().map(|n| &n.changelog_message));
-        let outcome = self
-            .client
-            .ip_addresses()
-            .bulk_patch(&bodies, &opts)
-            .await
-            .map_err(|e| map_nb(&e))?;
-        Ok(per_item(items.len(), outcome, |_| Some(())))
-    }
-
-    async fn delete_ips(
-        &self,
-        items: &[IpDelete],
-    ) -> Result<Vec<ItemResult<(), IpamError>>, IpamError> {
-        let ids: Vec<u64> = items.iter().map(|d| d.id).collect();
-        let opts = message_of(items.iter().map(|n| &n.changelog_message));
-        let outcome = self
-            .client
-            .ip_addresses()
-            .bulk_delete(&ids, &opts)
-            .await
-            .map_err(|e| map_nb(&e))?;
-        Ok(per_item(items.len(), outcome, |_| Some(())))
-    }
-
-    async fn create_prefix(&self, prefix: &NewPrefix) -> Result<IpamPrefix, IpamError> {
-        let body = PrefixWrite {
-            prefix: Some(IpNetwork::V4(prefix.prefix)),
-            vrf: Some(prefix.vrf),
-            status: Some(prefix.status.clone()),
-            ..PrefixWrite::default()
-        };
-        let opts = WriteOptions::message(prefix.changelog_message.clone());
-        let p = self
-            .client
-            .prefixes()
-            .create(&body, &opts)
-            .await
-            .map_err(|e| map_nb(&e))?
-            .value;
-        Ok(IpamPrefix {
-            id: p.id,
-            prefix: prefix.prefix,
-            vrf: p.vrf.map(|v| v.id),
-        })
-    }
-}
-
 // =============================================================================================
 // Setup
 // =============================================================================================
@@ -449,6 +239,7 @@ struct Args {
     leases: usize,
     skip_naive: bool,
     skip_floor: bool,
+    etag_mode: EtagMode,
 }
 
 fn args() -> Args {
@@ -456,6 +247,8 @@ fn args() -> Args {
         leases: 10_000,
         skip_naive: false,
         skip_floor: false,
+        // What the `sync` tool uses (`NetBoxIpam::new`).
+        etag_mode: EtagMode::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -468,6 +261,13 @@ fn args() -> Args {
             }
             "--skip-naive" => out.skip_naive = true,
             "--skip-floor" => out.skip_floor = true,
+            "--etag-mode" => {
+                out.etag_mode = match it.next().as_deref() {
+                    Some("exact") => EtagMode::Exact,
+                    Some("prechecked") => EtagMode::Prechecked,
+                    other => panic!("--etag-mode takes exact or prechecked, not {other:?}"),
+                };
+            }
             // `cargo bench` passes `--bench`; ignore it and anything else criterion-shaped.
             _ => {}
         }
@@ -503,10 +303,13 @@ fn netbox_env() -> Option<(String, String)> {
     ))
 }
 
+/// A NetBox client as the `sync` tool builds one with its defaults (change-log prefix, 60 s
+/// timeout).
 fn netbox_client(url: &str, token: &str) -> NetBoxClient {
     NetBoxClient::builder(url)
         .token(Token::new(token))
-        .timeout(Duration::from_secs(300))
+        .changelog_message("netbox-windhcp sync")
+        .timeout(Duration::from_secs(60))
         .build()
         .expect("NetBox client")
 }
@@ -517,26 +320,47 @@ const VRFS: [&str; 3] = [
     "windhcp-bench-floor",
 ];
 
-async fn empty_vrf(nb: &NetBoxClient, vrf: u64) -> usize {
-    let q = ListQuery::new()
-        .vrf(VrfFilter::Id(vrf))
-        .fields(["id", "address"]);
-    let ips: Vec<IpAddress> = nb
-        .ip_addresses()
-        .list(&q)
-        .try_collect()
-        .await
-        .expect("list bench IPs");
-    let ids: Vec<u64> = ips.iter().map(|i| i.id).collect();
-    if !ids.is_empty() {
-        let out = nb
+/// Delete every IP address and prefix of the VRF `vrf`, then check that none is left.
+/// Returns how many IP addresses and prefixes were deleted.
+async fn empty_vrf(nb: &NetBoxClient, vrf: u64) -> (usize, usize) {
+    let opts = WriteOptions::message("windhcp bench cleanup");
+    let mut removed = (0, 0);
+    for _pass in 0..3 {
+        let q = ListQuery::new().vrf(VrfFilter::Id(vrf));
+        let ips: Vec<u64> = nb
             .ip_addresses()
-            .bulk_delete(&ids, &WriteOptions::message("windhcp bench cleanup"))
+            .ids(&q)
+            .try_collect()
             .await
-            .expect("bulk delete");
-        assert!(out.is_complete(), "cleanup left {} IPs", out.failed.len());
+            .expect("list bench IPs");
+        if !ips.is_empty() {
+            let out = nb
+                .ip_addresses()
+                .bulk_delete(&ips, &opts)
+                .await
+                .expect("bulk delete IPs");
+            removed.0 += out.succeeded.len();
+        }
+        let q = ListQuery::new().param("vrf_id", vrf);
+        let prefixes: Vec<u64> = nb
+            .prefixes()
+            .ids(&q)
+            .try_collect()
+            .await
+            .expect("list bench prefixes");
+        if !prefixes.is_empty() {
+            let out = nb
+                .prefixes()
+                .bulk_delete(&prefixes, &opts)
+                .await
+                .expect("bulk delete prefixes");
+            removed.1 += out.succeeded.len();
+        }
+        if ips.is_empty() && prefixes.is_empty() {
+            return removed;
+        }
     }
-    ids.len()
+    panic!("VRF {vrf} still holds objects after three cleanup passes");
 }
 
 /// A simulated scope as the bench sees it.
@@ -678,7 +502,7 @@ impl Bench {
             detail,
         };
         eprintln!(
-            "  {variant:<6} {phase:<10} {:>9.2} s  PSU {:>5} req ({})  NetBox {:>5} req ({}), {} objects written  {}",
+            "  {variant:<17} {phase:<8} {:>9.2} s  PSU {:>5} req ({})  NetBox {:>5} req ({}), {} objects written  {}",
             run.wall.as_secs_f64(),
             run.psu.requests(),
             run.psu.methods(),
@@ -700,16 +524,19 @@ impl Bench {
     }
 }
 
-fn engine_sources(b: &Bench, inventory: &Arc<MemoryInventory>) -> Sources {
+/// The sources as the `sync` tool builds them (`examples/common/engine.rs`): the PSU
+/// connector and the sync engine's NetBox adapter, here with the in-memory inventory.
+fn engine_sources(b: &Bench, inventory: &Arc<MemoryInventory>, etag_mode: EtagMode) -> Sources {
     let mut conn = ServerConnection::new(b.server.clone(), "127.0.0.1", Secret::new(PSU_TOKEN))
         .expect("connection");
     conn.port = b.psu_proxy.addr.port();
     conn.https = false;
     Sources {
         dhcp: Arc::new(PsuConnector::new([conn])),
-        ipam: Arc::new(NetBoxIpam {
-            client: netbox_client(&b.nb_proxy.url(), &b.nb_token),
-        }),
+        ipam: Arc::new(
+            NetBoxIpam::new(netbox_client(&b.nb_proxy.url(), &b.nb_token))
+                .with_etag_mode(etag_mode),
+        ),
         inventory: Arc::clone(inventory) as Arc<dyn netbox_windhcp::sync::source::Inventory>,
     }
 }
@@ -767,7 +594,7 @@ async fn engine_inventory(b: &Bench, direct: &NetBoxClient) -> Arc<MemoryInvento
     Arc::new(inventory)
 }
 
-async fn engine_run(b: &mut Bench, sources: &Sources, phase: &'static str) {
+async fn engine_run(b: &mut Bench, sources: &Sources, variant: &'static str, phase: &'static str) {
     let t0 = Instant::now();
     let snapshot = gather(sources, &GatherOptions::default(), &NoProgress)
         .await
@@ -778,6 +605,7 @@ async fn engine_run(b: &mut Bench, sources: &Sources, phase: &'static str) {
     let t_plan = t1.elapsed();
     let t2 = Instant::now();
     let report = Executor::new(sources.clone())
+        .with_options(ExecuteOptions::default())
         .apply(&plan, &NoProgress)
         .await;
     let t_apply = t2.elapsed();
@@ -800,7 +628,7 @@ async fn engine_run(b: &mut Bench, sources: &Sources, phase: &'static str) {
         counts,
         report.counts.applied
     );
-    b.record("engine", phase, wall, detail);
+    b.record(variant, phase, wall, detail);
 }
 
 /// The naive way: PSU scope list + one lease read per scope; per lease one NetBox lookup GET
@@ -856,7 +684,8 @@ async fn naive_run(b: &mut Bench, phase: &'static str, first: bool) {
                     created += 1;
                 }
                 Some(old) => {
-                    let same = old.dns_name == dns
+                    // NetBox stores DNS names lower-cased: compare as it stores them.
+                    let same = old.dns_name.eq_ignore_ascii_case(&dns)
                         && old.status.as_deref() == Some("dhcp")
                         && old.dhcp_client_id() == client_id.as_deref();
                     if !same {
@@ -984,10 +813,42 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(run(args, nb_url, nb_token));
+    let ok = rt.block_on(run(args, nb_url, nb_token));
+    if !ok {
+        std::process::exit(1);
+    }
 }
 
-async fn run(args: Args, nb_url: String, nb_token: String) {
+/// The load average, as `uptime` shows it.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".to_owned())
+}
+
+/// Empty the bench VRFs and say what was removed.
+async fn clean_ipam(direct: &NetBoxClient, vrfs: &BTreeMap<&'static str, u64>, when: &str) {
+    let mut total = (0, 0);
+    for (name, id) in vrfs {
+        let (ips, prefixes) = empty_vrf(direct, *id).await;
+        if ips + prefixes > 0 {
+            eprintln!(
+                "  clean IPAM ({when}): removed {ips} IPs and {prefixes} prefixes from {name}"
+            );
+        }
+        total.0 += ips;
+        total.1 += prefixes;
+    }
+    eprintln!(
+        "  clean IPAM ({when}): {} IPs and {} prefixes removed; the {} bench VRFs are empty",
+        total.0,
+        total.1,
+        vrfs.len()
+    );
+}
+
+/// Run the bench; `false` when a variant failed (the IPAM is cleaned up anyway).
+async fn run(args: Args, nb_url: String, nb_token: String) -> bool {
     let scopes = args.leases.div_ceil(PER_SCOPE).max(1);
     let per_scope = args.leases.div_ceil(scopes);
     let sim = SimulatorBuilder::new()
@@ -1013,80 +874,112 @@ async fn run(args: Args, nb_url: String, nb_token: String) {
             .get_or_create_vrf(name, &WriteOptions::message("windhcp bench setup"))
             .await
             .expect("vrf");
-        let removed = empty_vrf(&direct, v.id).await;
-        if removed > 0 {
-            eprintln!("  (removed {removed} leftover IPs from {name})");
-        }
         vrfs.insert(name, v.id);
     }
+    clean_ipam(&direct, &vrfs, "before").await;
     let leases = sim_leases(&sim).len();
     let psu_proxy = Proxy::start(&sim.servers()[0].base_url()).await;
     let nb_proxy = Proxy::start(&nb_url).await;
-    let mut b = Bench {
+    let b = Bench {
         psu_proxy,
         nb_proxy,
         nb_url,
         nb_token,
         server: server.clone(),
         scopes: sim_scope_list,
-        vrfs,
+        vrfs: vrfs.clone(),
         runs: Vec::new(),
     };
+    let load_before = load();
     println!(
-        "e2e_sync: {leases} active leases in {} scopes on {server}; NetBox {}",
+        "e2e_sync: {leases} active leases in {} scopes on {server}; NetBox {}; etag mode {:?}; load average {load_before}",
         b.scopes.len(),
-        b.nb_url
+        b.nb_url,
+        args.etag_mode
     );
 
-    let inventory = engine_inventory(&b, &direct).await;
-    let sources = engine_sources(&b, &inventory);
+    // The measured part runs in its own task so that a panic still reaches the cleanup.
+    let setup = direct.clone();
+    let measured = tokio::spawn(async move {
+        let mut b = b;
+        measure(&mut b, &sim, &setup, &args).await;
+        sim.shutdown().await;
+        b
+    })
+    .await;
+    let ok = match &measured {
+        Ok(b) => {
+            report(b, leases);
+            true
+        }
+        Err(e) => {
+            eprintln!("e2e_sync: FAILED: {e}");
+            false
+        }
+    };
+    println!("load average at the end: {}", load());
+    clean_ipam(&direct, &vrfs, "after").await;
+    ok
+}
+
+async fn measure(b: &mut Bench, sim: &RunningSimulator, direct: &NetBoxClient, args: &Args) {
+    let server = b.server.clone();
+    let inventory = engine_inventory(b, direct).await;
+    let sources = engine_sources(b, &inventory, args.etag_mode);
 
     // (a) first sync
-    engine_run(&mut b, &sources, "first").await;
+    engine_run(b, &sources, "engine", "first").await;
     if !args.skip_naive {
-        naive_run(&mut b, "first", true).await;
+        naive_run(b, "first", true).await;
     }
     if !args.skip_floor {
-        floor_run(&mut b, &sim, "first", true).await;
+        floor_run(b, sim, "first", true).await;
     }
     // (b) resync, no change
-    engine_run(&mut b, &sources, "nochange").await;
+    engine_run(b, &sources, "engine", "nochange").await;
     if !args.skip_naive {
-        naive_run(&mut b, "nochange", false).await;
+        naive_run(b, "nochange", false).await;
     }
     if !args.skip_floor {
-        floor_run(&mut b, &sim, "nochange", false).await;
+        floor_run(b, sim, "nochange", false).await;
     }
     // (c) resync after 5 % churn
-    let changed = churn(&sim, &server);
+    let changed = churn(sim, &server);
     eprintln!("  churned {changed} leases");
-    engine_run(&mut b, &sources, "churn5").await;
+    engine_run(b, &sources, "engine", "churn5").await;
     if !args.skip_naive {
-        naive_run(&mut b, "churn5", false).await;
+        naive_run(b, "churn5", false).await;
     }
-
-    report(&b, leases);
-
-    for (name, id) in &b.vrfs {
-        let n = empty_vrf(&direct, *id).await;
-        eprintln!("  cleanup: {n} IPs removed from {name}");
-    }
-    sim.shutdown().await;
+    // (d) for comparison: another 5 % churn, applied with the other ETag mode.
+    let other = match args.etag_mode {
+        EtagMode::Prechecked => EtagMode::Exact,
+        _ => EtagMode::Prechecked,
+    };
+    let changed = churn(sim, &server);
+    eprintln!("  churned {changed} more leases; applying them with etag mode {other:?}");
+    let sources = engine_sources(b, &inventory, other);
+    let variant = if other == EtagMode::Prechecked {
+        "engine-prechecked"
+    } else {
+        "engine-exact"
+    };
+    engine_run(b, &sources, variant, "churn5b").await;
 }
 
 fn report(b: &Bench, leases: usize) {
     println!();
     println!(
-        "| variant | phase | wall s | PSU requests | NetBox requests (by method) | NetBox bytes up / down | objects written | IP GETs trimmed/full |"
+        "| variant | phase | wall s | PSU requests (by method) | NetBox requests (by method) | NetBox bytes up / down | objects written | IP GETs trimmed/full |"
     );
-    println!("|---|---|---:|---:|---|---:|---:|---:|");
+    println!("|---|---|---:|---|---|---:|---:|---:|");
     for r in &b.runs {
         println!(
-            "| {} | {} | {:.2} | {} | {} ({}) | {} / {} | {} | {}/{} |",
+            "| {} | {} | {:.2} | {} ({}) | {} ({}) | {} / {} | {} | {}/{} |",
             r.variant,
             r.phase,
             r.wall.as_secs_f64(),
             r.psu.requests(),
+            r.psu.methods(),
             r.netbox.requests(),
             r.netbox.methods(),
             r.netbox.bytes_up,
@@ -1096,44 +989,134 @@ fn report(b: &Bench, leases: usize) {
             r.netbox.ip_gets_full
         );
     }
+    for r in b.runs.iter().filter(|r| r.variant.starts_with("engine")) {
+        println!();
+        println!("engine {} — PSU requests:", r.phase);
+        for p in &r.psu.paths {
+            println!("    {p}");
+        }
+        println!("engine {} — NetBox requests:", r.phase);
+        print_paths(&r.netbox.paths);
+    }
     let find = |v: &str, p: &str| b.runs.iter().find(|r| r.variant == v && r.phase == p);
+    let mut verdicts = Vec::new();
     println!();
-    println!("budgets ({leases} leases):");
+    println!("budgets ({leases} leases, 1 server):");
     if let (Some(first), Some(nochange)) = (find("engine", "first"), find("engine", "nochange")) {
+        let writes = nochange.netbox.writes();
+        verdicts.push(line(
+            writes == 0,
+            &format!("no-change resync makes zero NetBox writes: {writes} writes"),
+        ));
+        let ip_gets: Vec<&String> = nochange
+            .netbox
+            .paths
+            .iter()
+            .filter(|p| p.starts_with("GET ") && p.contains("/api/ipam/ip-addresses/"))
+            .collect();
+        let trimmed = ip_gets
+            .iter()
+            .filter(|p| p.contains("fields=") || p.contains("brief="))
+            .count();
+        verdicts.push(line(
+            !ip_gets.is_empty() && trimmed == ip_gets.len(),
+            &format!(
+                "no-change resync reads IPAM with trimmed fields: {trimmed} of {} ip-addresses GETs carry fields=/brief= (paths above)",
+                ip_gets.len()
+            ),
+        ));
         let ratio = nochange.wall.as_secs_f64() / first.wall.as_secs_f64();
-        println!(
-            "  no-change resync: {} NetBox writes (budget 0) {}; {:.1} % of the first sync's time (budget < 10 %) {}; IP listings trimmed {}/{}",
-            nochange.netbox.writes(),
-            verdict(nochange.netbox.writes() == 0),
-            ratio * 100.0,
-            verdict(ratio < 0.10),
-            nochange.netbox.ip_gets_trimmed,
-            nochange.netbox.ip_gets_trimmed + nochange.netbox.ip_gets_full,
-        );
-        println!(
-            "  PSU reads per server: first {} / no-change {} requests (budget ≤ 5) {}",
-            first.psu.requests(),
-            nochange.psu.requests(),
-            verdict(first.psu.by_method.get("GET").copied().unwrap_or(0) <= 5)
-        );
+        verdicts.push(line(
+            ratio < 0.10,
+            &format!(
+                "no-change resync < 10 % of the first sync's time: {:.2} s / {:.2} s = {:.1} %",
+                nochange.wall.as_secs_f64(),
+                first.wall.as_secs_f64(),
+                ratio * 100.0
+            ),
+        ));
     }
     if let (Some(first), Some(floor)) = (find("engine", "first"), find("floor", "first")) {
         let ratio = first.wall.as_secs_f64() / floor.wall.as_secs_f64();
-        println!(
-            "  first sync vs bulk floor: {ratio:.2}× (budget ≤ 1.5×) {}",
-            verdict(ratio <= 1.5)
-        );
+        verdicts.push(line(
+            ratio <= 1.5,
+            &format!(
+                "first sync within 1.5× of the bulk floor: {:.2} s / {:.2} s = {ratio:.2}×",
+                first.wall.as_secs_f64(),
+                floor.wall.as_secs_f64()
+            ),
+        ));
+    }
+    for r in b.runs.iter().filter(|r| r.variant.starts_with("engine")) {
+        let gets = r.psu.by_method.get("GET").copied().unwrap_or(0);
+        verdicts.push(line(
+            gets <= 5,
+            &format!(
+                "PSU reads ≤ 5 per server ({} {}): {gets} GETs for {} scopes",
+                r.variant,
+                r.phase,
+                b.scopes.len()
+            ),
+        ));
+    }
+    if let Some(naive) = find("naive", "nochange") {
+        let writes = naive.netbox.writes();
+        verdicts.push(line(
+            writes == 0,
+            &format!("(check) naive no-change pass writes nothing: {writes} writes"),
+        ));
     }
     if let (Some(first), Some(naive)) = (find("engine", "first"), find("naive", "first")) {
         println!(
-            "  first sync vs naive: {:.1}× faster, {} vs {} NetBox requests",
+            "  info  first sync vs naive: {:.1}× faster, {} vs {} NetBox requests",
             naive.wall.as_secs_f64() / first.wall.as_secs_f64(),
             first.netbox.requests(),
             naive.netbox.requests()
         );
     }
+    let failed = verdicts.iter().filter(|ok| !**ok).count();
+    println!("budgets: {} PASS, {failed} FAIL", verdicts.len() - failed);
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok { "MET" } else { "MISSED" }
+/// Print request paths, collapsing runs of the same path that differ only in `offset=`.
+fn print_paths(paths: &[String]) {
+    // Same method and path up to numeric ids and the page offset.
+    let key = |p: &str| {
+        p.split(['?', '&'])
+            .filter(|part| !part.starts_with("offset="))
+            .map(|part| {
+                part.split('/')
+                    .map(|seg| {
+                        if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                            "{id}"
+                        } else {
+                            seg
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let mut i = 0;
+    while i < paths.len() {
+        let k = key(&paths[i]);
+        let mut j = i + 1;
+        while j < paths.len() && key(&paths[j]) == k {
+            j += 1;
+        }
+        let shown: String = paths[i].chars().take(220).collect();
+        if j - i > 1 {
+            println!("    {shown}  (+{} more like it)", j - i - 1);
+        } else {
+            println!("    {shown}");
+        }
+        i = j;
+    }
+}
+
+fn line(ok: bool, text: &str) -> bool {
+    println!("  {} {text}", if ok { "PASS" } else { "FAIL" });
+    ok
 }

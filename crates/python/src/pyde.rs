@@ -44,6 +44,10 @@ impl From<PyErr> for DeError {
 /// # Errors
 /// [`DeError`] when the data does not have the shape of `T`.
 pub fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>) -> Result<T, DeError> {
+    // Path tracking costs a few percent, so only a failed read is repeated with it.
+    if let Ok(value) = T::deserialize(PyDe { obj, depth: 0 }) {
+        return Ok(value);
+    }
     serde_path_to_error::deserialize(PyDe { obj, depth: 0 }).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::BoundObject;
 use pyo3::prelude::*;
@@ -46,17 +47,61 @@ impl From<PyErr> for SerError {
 
 type Out<'py> = Result<Bound<'py, PyAny>, SerError>;
 
+/// A small multiply-rotate hasher (the "Fx" scheme): the caches below hash short keys millions
+/// of times per conversion, where SipHash's flood resistance buys nothing (the keys are ours).
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 /// Shared Python strings for one conversion.
 struct Strings<'py> {
-    statics: HashMap<(usize, usize), Bound<'py, PyString>>,
-    values: HashMap<Box<str>, Bound<'py, PyString>>,
+    statics: FxMap<(usize, usize), Bound<'py, PyString>>,
+    values: FxMap<Box<str>, Bound<'py, PyString>>,
 }
 
 impl<'py> Strings<'py> {
     fn new() -> Self {
         Strings {
-            statics: HashMap::with_capacity(128),
-            values: HashMap::with_capacity(1024),
+            statics: FxMap::with_capacity_and_hasher(128, BuildHasherDefault::default()),
+            values: FxMap::with_capacity_and_hasher(1024, BuildHasherDefault::default()),
         }
     }
 

@@ -69,6 +69,10 @@ where
     F: Fn(&T) -> Ipv4Addr,
 {
     let mut v: Vec<&T> = items.iter().filter(|x| keep(x)).collect();
+    // Servers usually report in address order: then there is nothing to sort or merge.
+    if v.is_sorted_by(|a, b| ip(a) < ip(b)) {
+        return v;
+    }
     v.sort_unstable_by(|a, b| ip(a).cmp(&ip(b)).then_with(|| a.cmp(b)));
     // Keep the greatest entry per address (deterministic whatever the input order).
     let mut out: Vec<&T> = Vec::with_capacity(v.len());
@@ -122,18 +126,37 @@ struct Run<'a, 'o> {
     /// Server reservations this plan deletes as stale; the push pass must not update them too
     /// (an update of a deleted reservation would fail and leave the address unreserved).
     deleted_reservations: BTreeSet<Ipv4Addr>,
+    /// Whether `after` is needed (the push pass reads it); otherwise it is never cloned.
+    track_after: bool,
+    /// The last lease-info lookup (each address asks for the same id several times).
+    last_li: Option<(ObjectId, Option<&'a LeaseInfo>)>,
 }
 
-impl Run<'_, '_> {
+/// A field of an IP that an update may set; `None` keeps the current value.
+type NewValue = Option<String>;
+
+impl<'a> Run<'a, '_> {
+    /// The lease-info row of IP `id` (memoised for the current address).
+    fn li(&mut self, id: ObjectId) -> Option<&'a LeaseInfo> {
+        if let Some((last, li)) = self.last_li
+            && last == id
+        {
+            return li;
+        }
+        let li = self.lease_info.get(&id);
+        self.last_li = Some((id, li));
+        li
+    }
+
     fn push(&mut self, phase: u8, reason: Reason, action: Action) {
-        self.out.actions.push((
+        self.out.actions.push(
             phase,
             PlannedAction {
                 context: self.context.clone(),
                 reason,
                 action,
             },
-        ));
+        );
     }
 
     /// Canonical client id from the server, reporting an unparsable one.
@@ -179,7 +202,7 @@ impl Run<'_, '_> {
         active: bool,
         expires: Option<&str>,
     ) {
-        let same = self.lease_info.get(&ip.id).is_some_and(|li| {
+        let same = self.li(ip.id).is_some_and(|li| {
             li.hostname == hostname && li.active == active && li.expires.as_deref() == expires
         });
         if !same {
@@ -202,7 +225,7 @@ impl Run<'_, '_> {
 
     /// Mark a managed IP's lease info inactive when nothing on the server backs it any more.
     fn lease_info_inactive(&mut self, ip: &IpamAddress) {
-        if let Some(li) = self.lease_info.get(&ip.id)
+        if let Some(li) = self.li(ip.id)
             && (li.active || li.expires.is_some())
         {
             let hostname = li.hostname.clone();
@@ -229,7 +252,9 @@ impl Run<'_, '_> {
         let Ok(net) = Ipv4Network::new(address, self.s.prefix_len) else {
             return;
         };
-        self.after = Some(after.clone());
+        if self.track_after {
+            self.after = Some(after.clone());
+        }
         self.push(
             phase::IP,
             reason,
@@ -254,12 +279,34 @@ impl Run<'_, '_> {
         );
     }
 
-    fn update(&mut self, ip: &IpamAddress, reason: Reason, after: IpFields, downgrade: bool) {
-        let before = fields(ip);
-        if before == after {
+    /// Plan an update of `ip` to `status` and, where given, a new dns_name and client id —
+    /// nothing (and no allocation) when that changes no field.
+    fn update(
+        &mut self,
+        ip: &IpamAddress,
+        reason: Reason,
+        status: &str,
+        dns_name: NewValue,
+        client_id: NewValue,
+        downgrade: bool,
+    ) {
+        let unchanged = status == ip.status
+            && dns_name.as_ref().is_none_or(|d| *d == ip.dns_name)
+            && client_id
+                .as_ref()
+                .is_none_or(|c| ip.dhcp_client_id.as_ref() == Some(c));
+        if unchanged {
             return;
         }
-        self.after = Some(after.clone());
+        let after = IpFields {
+            status: status.to_owned(),
+            dns_name: dns_name.unwrap_or_else(|| ip.dns_name.clone()),
+            dhcp_client_id: client_id.or_else(|| ip.dhcp_client_id.clone()),
+        };
+        let before = fields(ip);
+        if self.track_after {
+            self.after = Some(after.clone());
+        }
         let action = if downgrade {
             Action::DowngradeIp {
                 id: ip.id,
@@ -365,10 +412,10 @@ impl Run<'_, '_> {
             );
             return;
         };
-        let managed = self.lease_info.contains_key(&ip.id);
+        let row = self.li(ip.id);
+        let managed = row.is_some();
         // Without a lease, an existing row keeps its hostname (it only turns inactive).
-        let lease_info = self.lease_info;
-        let li_host = match (lease, lease_info.get(&ip.id)) {
+        let li_host = match (lease, row) {
             (None, Some(li)) => li.hostname.as_str(),
             _ => li_host,
         };
@@ -386,9 +433,15 @@ impl Run<'_, '_> {
                 // Pre-staged: fill the client id only; status and dns_name stay. A server
                 // reservation now backs the IP, so it becomes DHCP-managed.
                 if let Some(c) = self.server_client_id(address, &r.client_id) {
-                    let mut after = fields(ip);
-                    after.dhcp_client_id = Some(c);
-                    self.update(ip, Reason::PrestagedClientIdFill, after, false);
+                    let status = ip.status.as_str();
+                    self.update(
+                        ip,
+                        Reason::PrestagedClientIdFill,
+                        status,
+                        None,
+                        Some(c),
+                        false,
+                    );
                     self.lease_info(ip, li_host, li_active, li_exp);
                 } else if managed {
                     self.lease_info(ip, li_host, li_active, li_exp);
@@ -410,18 +463,15 @@ impl Run<'_, '_> {
             return;
         }
         // Lease-status IP, or sync-owned reserved IP with push off: the reservation wins.
-        let mut after = fields(ip);
-        after.status.clone_from(&st.reservation_status);
-        if let Some(dns) = self.wanted_dns(address, &r.name, &ip.dns_name) {
-            after.dns_name = dns;
-        }
+        let dns = self.wanted_dns(address, &r.name, &ip.dns_name);
         let stored = ip.dhcp_client_id.as_deref().unwrap_or("");
-        if !same_client_id(stored, &r.client_id)
-            && let Some(c) = self.server_client_id(address, &r.client_id)
-        {
-            after.dhcp_client_id = Some(c);
-        }
-        self.update(ip, Reason::ServerReservation, after, false);
+        let client = if same_client_id(stored, &r.client_id) {
+            None
+        } else {
+            self.server_client_id(address, &r.client_id)
+        };
+        let status = st.reservation_status.as_str();
+        self.update(ip, Reason::ServerReservation, status, dns, client, false);
         self.lease_info(ip, li_host, li_active, li_exp);
     }
 
@@ -446,7 +496,7 @@ impl Run<'_, '_> {
             );
             return;
         };
-        let managed = self.lease_info.contains_key(&ip.id);
+        let managed = self.li(ip.id).is_some();
         let stored = ip.dhcp_client_id.as_deref().unwrap_or("");
         if has_tag(ip, st.protect_tag.as_deref()) {
             self.skip_protected(ip, address);
@@ -454,9 +504,15 @@ impl Run<'_, '_> {
                 && !same_client_id(stored, &l.client_id)
                 && let Some(c) = self.server_client_id(address, &l.client_id)
             {
-                let mut after = fields(ip);
-                after.dhcp_client_id = Some(c);
-                self.update(ip, Reason::ProtectedClientIdUpdate, after, false);
+                let status = ip.status.as_str();
+                self.update(
+                    ip,
+                    Reason::ProtectedClientIdUpdate,
+                    status,
+                    None,
+                    Some(c),
+                    false,
+                );
             }
             self.lease_info(ip, &l.hostname, true, exp);
             return;
@@ -464,9 +520,15 @@ impl Run<'_, '_> {
         if ip.status == st.reservation_status {
             if client_is_empty(ip) {
                 if let Some(c) = self.server_client_id(address, &l.client_id) {
-                    let mut after = fields(ip);
-                    after.dhcp_client_id = Some(c);
-                    self.update(ip, Reason::PrestagedClientIdFill, after, false);
+                    let status = ip.status.as_str();
+                    self.update(
+                        ip,
+                        Reason::PrestagedClientIdFill,
+                        status,
+                        None,
+                        Some(c),
+                        false,
+                    );
                 }
                 if managed {
                     self.lease_info(ip, &l.hostname, true, exp);
@@ -485,17 +547,21 @@ impl Run<'_, '_> {
                 return;
             }
             // Sync-created reserved IP whose reservation is gone but whose lease remains.
-            let mut after = fields(ip);
-            after.status.clone_from(&st.lease_status);
-            if let Some(dns) = self.wanted_dns(address, &l.hostname, &ip.dns_name) {
-                after.dns_name = dns;
-            }
-            if !same_client_id(stored, &l.client_id)
-                && let Some(c) = self.server_client_id(address, &l.client_id)
-            {
-                after.dhcp_client_id = Some(c);
-            }
-            self.update(ip, Reason::ReservationGoneLeaseRemains, after, true);
+            let dns = self.wanted_dns(address, &l.hostname, &ip.dns_name);
+            let client = if same_client_id(stored, &l.client_id) {
+                None
+            } else {
+                self.server_client_id(address, &l.client_id)
+            };
+            let status = st.lease_status.as_str();
+            self.update(
+                ip,
+                Reason::ReservationGoneLeaseRemains,
+                status,
+                dns,
+                client,
+                true,
+            );
             self.lease_info(ip, &l.hostname, true, exp);
             return;
         }
@@ -506,23 +572,21 @@ impl Run<'_, '_> {
             }
             return;
         }
-        let mut after = fields(ip);
-        if let Some(dns) = self.wanted_dns(address, &l.hostname, &ip.dns_name) {
-            after.dns_name = dns;
-        }
-        if !same_client_id(stored, &l.client_id)
-            && let Some(c) = self.server_client_id(address, &l.client_id)
-        {
-            after.dhcp_client_id = Some(c);
-        }
-        self.update(ip, Reason::ActiveLease, after, false);
+        let dns = self.wanted_dns(address, &l.hostname, &ip.dns_name);
+        let client = if same_client_id(stored, &l.client_id) {
+            None
+        } else {
+            self.server_client_id(address, &l.client_id)
+        };
+        let status = ip.status.as_str();
+        self.update(ip, Reason::ActiveLease, status, dns, client, false);
         self.lease_info(ip, &l.hostname, true, exp);
     }
 
     /// A NetBox IP in the cleanup domain with neither reservation nor active lease.
     fn stale(&mut self, ip: &IpamAddress) {
         let st = self.settings;
-        let managed = self.lease_info.contains_key(&ip.id);
+        let managed = self.li(ip.id).is_some();
         let keep = if has_tag(ip, st.protect_tag.as_deref()) {
             true
         } else if ip.status == st.reservation_status {
@@ -599,6 +663,8 @@ pub(crate) fn plan_scope_ips(
         wanted_by_client,
         after: None,
         deleted_reservations: BTreeSet::new(),
+        track_after: settings.push_reservations && s.writer,
+        last_li: None,
     };
 
     // Reservations and leases outside the scope's network are reported and ignored.
@@ -709,15 +775,20 @@ fn collect_wanted(
     wanted: &mut Vec<Wanted>,
 ) {
     let st = run.settings;
-    let after = match (run.after.take(), existing) {
-        (Some(after), _) => after,
-        (None, Some(ip)) => fields(ip),
+    let planned = run.after.take();
+    let (status, dns_name, client) = match (&planned, existing) {
+        (Some(after), _) => (
+            &after.status,
+            &after.dns_name,
+            after.dhcp_client_id.as_deref(),
+        ),
+        (None, Some(ip)) => (&ip.status, &ip.dns_name, ip.dhcp_client_id.as_deref()),
         (None, None) => return,
     };
-    if after.status != st.reservation_status {
+    if *status != st.reservation_status {
         return;
     }
-    let raw = after.dhcp_client_id.as_deref().unwrap_or("");
+    let raw = client.unwrap_or("");
     if raw.trim().is_empty() {
         run.out
             .report
@@ -740,7 +811,7 @@ fn collect_wanted(
     wanted.push(Wanted {
         address,
         client_id,
-        name: after.dns_name,
+        name: dns_name.clone(),
     });
 }
 

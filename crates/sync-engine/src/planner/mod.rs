@@ -50,12 +50,71 @@ pub(crate) mod phase {
     pub(crate) const SERVER_UPDATE: u8 = 10;
     pub(crate) const SERVER_CREATE: u8 = 11;
     pub(crate) const REPLICATE: u8 = 12;
+    /// Number of phases.
+    pub(crate) const COUNT: usize = 13;
+}
+
+/// Actions under construction, one list per phase, each in generation order. Concatenating the
+/// lists in phase order gives the same order as a stable sort by phase, without moving the
+/// (large) actions around more than once.
+#[derive(Debug, Default)]
+pub(crate) struct Phased {
+    lists: [Vec<PlannedAction>; phase::COUNT],
+}
+
+impl Phased {
+    /// Appends `action` to its phase's list.
+    pub(crate) fn push(&mut self, phase: u8, action: PlannedAction) {
+        let i = usize::from(phase).min(phase::COUNT - 1);
+        debug_assert!(usize::from(phase) < phase::COUNT, "unknown phase {phase}");
+        if let Some(list) = self.lists.get_mut(i) {
+            list.push(action);
+        }
+    }
+
+    /// Moves every action of `other` to the end of its phase's list here.
+    fn append(&mut self, other: &mut Phased) {
+        for (mine, theirs) in self.lists.iter_mut().zip(&mut other.lists) {
+            if mine.is_empty() {
+                std::mem::swap(mine, theirs);
+            } else {
+                mine.append(theirs);
+            }
+        }
+    }
+
+    /// All actions, in phase order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &PlannedAction> {
+        self.lists.iter().flatten()
+    }
+
+    /// Drops every deletion.
+    fn retain_non_deletions(&mut self) {
+        for list in &mut self.lists {
+            list.retain(|a| !a.action.is_deletion());
+        }
+    }
+
+    /// The actions in phase order. The first non-empty list is grown in place (no copy of
+    /// its elements) and the others are appended.
+    fn into_vec(self) -> Vec<PlannedAction> {
+        let total: usize = self.lists.iter().map(Vec::len).sum();
+        let mut lists = self.lists.into_iter().filter(|l| !l.is_empty());
+        let Some(mut out) = lists.next() else {
+            return Vec::new();
+        };
+        out.reserve_exact(total - out.len());
+        for mut list in lists {
+            out.append(&mut list);
+        }
+        out
+    }
 }
 
 /// Actions and report entries under construction.
 #[derive(Debug, Default)]
 pub(crate) struct Out {
-    pub(crate) actions: Vec<(u8, PlannedAction)>,
+    pub(crate) actions: Phased,
     pub(crate) report: Report,
 }
 
@@ -207,19 +266,24 @@ fn overlaps(a: Ipv4Network, b: Ipv4Network) -> bool {
 impl<'a> Planner<'a> {
     fn new(snap: &'a Snapshot) -> Self {
         // Scopes sharing address space (same VRF, overlapping networks): cleanup is limited to
-        // each scope's own range. Quadratic in the number of scopes, which is small.
-        let scopes: Vec<(u64, Option<Option<u64>>, Ipv4Network)> = snap
+        // each scope's own range. Sorted by (VRF, first address), a scope can only overlap the
+        // scopes after it that start before it ends, so the scan stops there.
+        let mut scopes: Vec<(Option<Option<u64>>, Ipv4Addr, u64, Ipv4Network)> = snap
             .inventory
             .scopes
             .values()
-            .map(|s| (s.id, scope_vrf(snap, s), s.network))
+            .map(|s| (scope_vrf(snap, s), s.network.network(), s.id, s.network))
             .collect();
+        scopes.sort_unstable();
         let mut shared = BTreeSet::new();
         for (i, a) in scopes.iter().enumerate() {
-            for b in &scopes[i + 1..] {
-                if a.1 == b.1 && overlaps(a.2, b.2) {
-                    shared.insert(a.0);
-                    shared.insert(b.0);
+            for b in scopes.iter().skip(i + 1) {
+                if b.0 != a.0 || b.1 > a.3.broadcast() {
+                    break;
+                }
+                if overlaps(a.3, b.3) {
+                    shared.insert(a.2);
+                    shared.insert(b.2);
                 }
             }
         }
@@ -988,7 +1052,7 @@ impl<'a> Planner<'a> {
             b.per_scope_percent.map(BudgetLimit::PerScopePercent),
             b.percent_floor,
         ) {
-            so.actions.retain(|(_, a)| !a.action.is_deletion());
+            so.actions.retain_non_deletions();
             so.report.conflicts.push(Conflict::DeletionsWithheld {
                 server: Some(server.to_owned()),
                 network: Some(network),
@@ -1001,8 +1065,8 @@ impl<'a> Planner<'a> {
         self.append(so);
     }
 
-    pub(crate) fn append(&mut self, so: Out) {
-        self.out.actions.extend(so.actions);
+    pub(crate) fn append(&mut self, mut so: Out) {
+        self.out.actions.append(&mut so.actions);
         let Report {
             skipped, conflicts, ..
         } = so.report;
@@ -1023,7 +1087,7 @@ impl<'a> Planner<'a> {
                 b.per_run_percent.map(BudgetLimit::PerRunPercent),
                 b.percent_floor,
             ) {
-                self.out.actions.retain(|(_, a)| !a.action.is_deletion());
+                self.out.actions.retain_non_deletions();
                 self.out.report.conflicts.push(Conflict::DeletionsWithheld {
                     server: None,
                     network: None,
@@ -1034,8 +1098,7 @@ impl<'a> Planner<'a> {
                 self.out.report.stats.deletions_withheld += deletions;
             }
         }
-        let mut actions = self.out.actions;
-        actions.sort_by_key(|(phase, _)| *phase);
+        let actions = self.out.actions.into_vec();
         let mut report = self.out.report;
         report.skipped.sort();
         report.skipped.dedup();
@@ -1044,7 +1107,7 @@ impl<'a> Planner<'a> {
         Plan {
             id: plan_id(self.snap),
             kind,
-            actions: actions.into_iter().map(|(_, a)| a).collect(),
+            actions,
             report,
         }
     }
@@ -1054,7 +1117,7 @@ fn count_deletions(out: &Out) -> u32 {
     let n = out
         .actions
         .iter()
-        .filter(|(_, a)| a.action.is_deletion())
+        .filter(|a| a.action.is_deletion())
         .count();
     u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -27,14 +27,14 @@ pub(crate) fn push(
     reason: Reason,
     action: Action,
 ) {
-    out.actions.push((
+    out.actions.push(
         phase,
         PlannedAction {
             context: context.clone(),
             reason,
             action,
         },
-    ));
+    );
 }
 
 /// The attribute differences, `from` → `to` (server → NetBox in pull mode, the reverse in push

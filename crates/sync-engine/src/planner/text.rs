@@ -1,10 +1,30 @@
 //! Small, allocation-free comparisons of client ids and DNS names.
 
 use windhcp_dhcp_model::ClientId;
+use windhcp_dhcp_model::client_id::MAX_CLIENT_ID_LEN;
 
 /// The canonical spelling of a client id (`aa-bb-cc-dd-ee-ff`), or `None` if it is not one.
 pub(crate) fn canonical_client_id(raw: &str) -> Option<String> {
+    if is_canonical_client_id(raw) {
+        // Parsing and printing would give the same text back.
+        return Some(raw.to_owned());
+    }
     ClientId::parse(raw).ok().map(|id| id.to_string())
+}
+
+/// Whether `raw` is already spelled canonically: 1 to 255 pairs of lowercase hex digits
+/// joined by single dashes, nothing else.
+fn is_canonical_client_id(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.len() % 3 == 2
+        && b.len() < MAX_CLIENT_ID_LEN * 3
+        && b.iter().enumerate().all(|(i, &c)| {
+            if i % 3 == 2 {
+                c == b'-'
+            } else {
+                c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+            }
+        })
 }
 
 /// Whether two client id spellings denote the same id. Byte-equal strings are equal without
@@ -99,6 +119,38 @@ mod tests {
         assert!(equals_lowercased("pc1.corp", "PC1.Corp"));
         assert!(!equals_lowercased("PC1", "pc1"));
         assert!(!equals_lowercased("pc1", "pc12"));
+    }
+
+    #[test]
+    fn canonical_fast_path_agrees_with_parsing() {
+        for raw in [
+            "aa-bb-cc-dd-ee-ff",
+            "01-aa-bb-cc-dd-ee-ff",
+            "0a",
+            "ab-",
+            "-ab",
+            "a-bb",
+            "AA-bb-cc-dd-ee-ff",
+            "aa--bb",
+            "aa-bb-cc-dd-ee-fg",
+            " aa-bb",
+            "",
+        ] {
+            let slow = ClientId::parse(raw).ok().map(|id| id.to_string());
+            assert_eq!(canonical_client_id(raw), slow, "{raw:?}");
+            if is_canonical_client_id(raw) {
+                assert_eq!(slow.as_deref(), Some(raw));
+            }
+        }
+        let longest = vec!["0f"; MAX_CLIENT_ID_LEN].join("-");
+        assert!(is_canonical_client_id(&longest));
+        assert_eq!(
+            canonical_client_id(&longest).as_deref(),
+            Some(longest.as_str())
+        );
+        let too_long = vec!["0f"; MAX_CLIENT_ID_LEN + 1].join("-");
+        assert!(!is_canonical_client_id(&too_long));
+        assert_eq!(canonical_client_id(&too_long), None);
     }
 
     #[test]

@@ -77,7 +77,7 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
     let mut b = B::empty().server(S1, true);
     b.snap.settings.push_reservations = push;
     b.snap.settings.protect_tag = Some("keep".to_owned());
-    b.snap.settings.update_client_id_for_protected = seed % 2 == 0;
+    b.snap.settings.update_client_id_for_protected = seed.is_multiple_of(2);
     let per_scope = 200usize;
     let scopes = leases.div_ceil(per_scope).max(1);
     let mut next_ip_id = 1u64;
@@ -249,7 +249,8 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
         if i % 3 == 0 {
             scope_leases.reverse();
         }
-        read.leases.insert(network.network(), Read::Ok(scope_leases));
+        read.leases
+            .insert(network.network(), Read::Ok(scope_leases));
         read.reservations
             .insert(network.network(), Read::Ok(scope_res));
         read.exclusions
@@ -297,7 +298,11 @@ const GOLDEN: &[(&str, u64, usize)] = &[
     ("example", 8_527_281_728_494_468_562, 5_868),
     ("estate_pull_10k", 1_747_094_049_342_234_236, 6_338_615),
     ("estate_push_10k", 10_034_834_936_523_289_046, 6_648_142),
-    ("estate_pull_10k_applied", 8_598_623_338_268_784_991, 365_103),
+    (
+        "estate_pull_10k_applied",
+        8_598_623_338_268_784_991,
+        365_103,
+    ),
     ("estate_budget_4k", 7_138_211_343_918_428_480, 2_343_272),
 ];
 
@@ -314,5 +319,8 @@ fn plans_are_byte_identical_to_the_pre_optimisation_planner() {
     for (name, _, len) in &got {
         assert!(*len > 200, "{name}: plan unexpectedly small ({len} bytes)");
     }
-    assert_eq!(got, GOLDEN, "plan JSON changed: dump with GOLDEN_DUMP and diff");
+    assert_eq!(
+        got, GOLDEN,
+        "plan JSON changed: dump with GOLDEN_DUMP and diff"
+    );
 }

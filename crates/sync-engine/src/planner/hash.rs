@@ -84,13 +84,14 @@ impl Fnv {
         self.len = self.len.wrapping_add(full as u64);
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            // `rest` holds 1 to 7 bytes.
-            self.small(
-                u64::from_le_bytes(w),
-                u32::try_from(rest.len()).unwrap_or(0),
-            );
+            // `rest` holds 1 to 7 bytes; gathered without a `memcpy` call.
+            let mut v = 0u64;
+            let mut n = 0u32;
+            for &b in rest {
+                v |= u64::from(b) << (8 * n);
+                n += 1;
+            }
+            self.small(v, n);
         }
     }
 

@@ -40,7 +40,11 @@ impl<'a> IpIndex<'a> {
             .values()
             .map(|ip| (ip.vrf, u32::from(ip.address.ip()), ip))
             .collect();
-        entries.sort_unstable_by_key(|e| (e.0, e.1, e.2.id));
+        // NetBox hands out ids in creation order, which is often address order: skip the sort
+        // then.
+        if !entries.is_sorted_by_key(|e| (e.0, e.1, e.2.id)) {
+            entries.sort_unstable_by_key(|e| (e.0, e.1, e.2.id));
+        }
         Self { entries }
     }
 

@@ -868,23 +868,35 @@ impl<'a> Planner<'a> {
             // reserves (or a `reserved` IP with an active lease) is kept alive by that entry and
             // merely changes status, so counting it would make the guard flip once the plan has
             // been applied (two-step convergence, found by the apply-then-replan property).
-            let reserved: BTreeSet<Ipv4Addr> = reservations.iter().map(|r| r.ip).collect();
-            let leased: BTreeSet<Ipv4Addr> = leases
+            // Sorted address lists (binary search); the lease-info lookup, the expensive part,
+            // only for IPs that count towards a figure the guard uses.
+            let mut reserved: Vec<Ipv4Addr> = reservations.iter().map(|r| r.ip).collect();
+            reserved.sort_unstable();
+            let mut leased: Vec<Ipv4Addr> = leases
                 .iter()
                 .filter(|l| l.state.is_active())
                 .map(|l| l.ip)
                 .collect();
+            if !leased.is_sorted() {
+                leased.sort_unstable();
+            }
+            let lease_info = &snap.inventory.lease_info;
             let (mut by_lease, mut by_reservation) = (0usize, 0usize);
             for (addr, slot) in self.index.range(vrf, domain.start, domain.end) {
                 let addr = Ipv4Addr::from(addr);
-                if let index::Slot::One(ip) = slot
-                    && snap.inventory.lease_info.contains_key(&ip.id)
-                {
-                    if ip.status == st.lease_status && !reserved.contains(&addr) {
+                let index::Slot::One(ip) = slot else {
+                    continue;
+                };
+                if ip.status == st.lease_status && reserved.binary_search(&addr).is_err() {
+                    if no_leases && lease_info.contains_key(&ip.id) {
                         by_lease += 1;
-                    } else if ip.status == st.reservation_status && !leased.contains(&addr) {
-                        by_reservation += 1;
                     }
+                } else if ip.status == st.reservation_status
+                    && leased.binary_search(&addr).is_err()
+                    && no_reservations
+                    && lease_info.contains_key(&ip.id)
+                {
+                    by_reservation += 1;
                 }
             }
             let managed = if no_leases { by_lease } else { 0 }.max(if no_reservations {

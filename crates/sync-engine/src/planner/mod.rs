@@ -83,15 +83,26 @@ impl Phased {
         }
     }
 
-    /// All actions, in phase order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &PlannedAction> {
-        self.lists.iter().flatten()
+    /// The length of each list (where a scope's actions start).
+    fn mark(&self) -> Mark {
+        self.lists.each_ref().map(Vec::len)
     }
 
-    /// Drops every deletion.
-    fn retain_non_deletions(&mut self) {
-        for list in &mut self.lists {
-            list.retain(|a| !a.action.is_deletion());
+    /// The actions after `since`, in phase order.
+    fn iter_since<'s>(&'s self, since: &'s Mark) -> impl Iterator<Item = &'s PlannedAction> {
+        self.lists
+            .iter()
+            .zip(since)
+            .flat_map(|(list, &from)| list.get(from..).unwrap_or_default())
+    }
+
+    /// Drops every deletion after `since`; the actions before it stay as they are.
+    fn retain_non_deletions_since(&mut self, since: &Mark) {
+        for (list, &from) in self.lists.iter_mut().zip(since) {
+            if list.iter().skip(from).any(|a| a.action.is_deletion()) {
+                let tail = list.split_off(from.min(list.len()));
+                list.extend(tail.into_iter().filter(|a| !a.action.is_deletion()));
+            }
         }
     }
 
@@ -111,11 +122,19 @@ impl Phased {
     }
 }
 
+/// Where each phase list stood when a scope began.
+type Mark = [usize; phase::COUNT];
+
 /// Actions and report entries under construction.
+///
+/// A scope's `Out` holds the run's action lists themselves (moved out of the planner and back,
+/// which moves no action): its own actions are those after `since`. This writes every action
+/// once, where it stays, instead of into a scope list first.
 #[derive(Debug, Default)]
 pub(crate) struct Out {
     pub(crate) actions: Phased,
     pub(crate) report: Report,
+    since: Mark,
 }
 
 /// The servers a sync must read: those with sync-standalone on, and the primaries of failovers
@@ -496,7 +515,7 @@ impl<'a> Planner<'a> {
             return;
         }
         self.out.report.stats.scopes_planned += 1;
-        let mut scope_out = Out::default();
+        let mut scope_out = self.scope_out();
         let outcome = import_scope(
             snap,
             server,
@@ -565,7 +584,7 @@ impl<'a> Planner<'a> {
             vrf,
         };
         self.out.report.stats.scopes_planned += 1;
-        let mut so = Out::default();
+        let mut so = self.scope_out();
         let mut candidates = 0u32;
         let local_failover = match &local.source {
             ScopeSourceRef::Failover(f) => Some(f.clone()),
@@ -955,7 +974,7 @@ impl<'a> Planner<'a> {
             vrf,
         };
         self.out.report.stats.scopes_planned += 1;
-        let mut so = Out::default();
+        let mut so = self.scope_out();
         let failover = match &local.source {
             ScopeSourceRef::Failover(f) => Some(f.clone()),
             _ => None,
@@ -1064,7 +1083,7 @@ impl<'a> Planner<'a> {
             b.per_scope_percent.map(BudgetLimit::PerScopePercent),
             b.percent_floor,
         ) {
-            so.actions.retain_non_deletions();
+            so.actions.retain_non_deletions_since(&so.since);
             so.report.conflicts.push(Conflict::DeletionsWithheld {
                 server: Some(server.to_owned()),
                 network: Some(network),
@@ -1075,6 +1094,17 @@ impl<'a> Planner<'a> {
             self.out.report.stats.deletions_withheld += deletions;
         }
         self.append(so);
+    }
+
+    /// An `Out` for one scope: takes the run's action lists (moved back by [`Self::append`]).
+    fn scope_out(&mut self) -> Out {
+        let actions = std::mem::take(&mut self.out.actions);
+        let since = actions.mark();
+        Out {
+            actions,
+            report: Report::default(),
+            since,
+        }
     }
 
     pub(crate) fn append(&mut self, mut so: Out) {
@@ -1099,7 +1129,7 @@ impl<'a> Planner<'a> {
                 b.per_run_percent.map(BudgetLimit::PerRunPercent),
                 b.percent_floor,
             ) {
-                self.out.actions.retain_non_deletions();
+                self.out.actions.retain_non_deletions_since(&self.out.since);
                 self.out.report.conflicts.push(Conflict::DeletionsWithheld {
                     server: None,
                     network: None,
@@ -1128,7 +1158,7 @@ impl<'a> Planner<'a> {
 fn count_deletions(out: &Out) -> u32 {
     let n = out
         .actions
-        .iter()
+        .iter_since(&out.since)
         .filter(|a| a.action.is_deletion())
         .count();
     u32::try_from(n).unwrap_or(u32::MAX)

@@ -1,10 +1,9 @@
-//! Plain Python data ⇄ `serde_json::Value`, for documents with integer-keyed maps.
+//! Plain Python data ⇄ `serde_json::Value`, for client request bodies and responses.
 //!
-//! The snapshot format keys NetBox objects by id (`{"ip_addresses": {"500": {…}}}`). JSON can
-//! only spell those keys as strings, while a Python caller may also use ints. pythonize maps
-//! dict keys one to one, so it cannot read `"500"` into a `u64` key; going through a
-//! `serde_json::Value` accepts both spellings (serde_json parses numeric map keys from
-//! strings) and gives back exactly what `json.loads` would.
+//! Snapshots and plans do not come through here: [`crate::pyde`] and [`crate::pyser`] convert
+//! them directly, which is several times faster for big documents.
+//!
+//! Dict keys may be `str` or `int` (ints become their decimal text), as JSON spells them.
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;

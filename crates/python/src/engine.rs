@@ -3,14 +3,14 @@
 //! Two paths lead into the planner:
 //!
 //! * the **convenience path** takes plain Python data (dicts and lists in the documented
-//!   snapshot format, as `json.load` returns it, with `str` or `int` ids as keys) and converts
-//!   it through a JSON value ([`crate::convert`]);
+//!   snapshot format, as `json.load` returns it, with `str` or `int` ids as keys) and reads it
+//!   directly with a serde deserializer ([`crate::pyde`]);
 //! * the **fast path** takes the snapshot as a JSON `str`/`bytes` and parses it in Rust with the
 //!   GIL released. Parsing once into a [`PySnapshot`] and planning from it costs the same as
 //!   planning in Rust.
 //!
-//! Plans come back as plain Python data (`dict`), as JSON text, or as a [`PyPlan`] object
-//! that converts lazily.
+//! Plans come back as plain Python data (`dict`, built directly by [`crate::pyser`]), as JSON
+//! text, or as a [`PyPlan`] object that converts lazily.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;

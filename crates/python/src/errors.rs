@@ -282,7 +282,12 @@ impl From<BindingError> for PyErr {
 pub(crate) fn install_defaults(py: Python<'_>) -> PyResult<()> {
     let base = py.get_type::<WindhcpError>();
     base.setattr("status", py.None())?;
-    base.setattr("field_errors", PyDict::new(py))?;
+    // Read-only, so the default shared by every instance cannot be changed by accident.
+    let empty = py
+        .import("types")?
+        .getattr("MappingProxyType")?
+        .call1((PyDict::new(py),))?;
+    base.setattr("field_errors", empty)?;
     base.setattr("request_id", py.None())?;
     Ok(())
 }

@@ -22,7 +22,7 @@ class WindhcpError(Exception):
 
     status: int | None
     """The HTTP status of the failed call, when there was a response."""
-    field_errors: dict[str, list[str]]
+    field_errors: Mapping[str, list[str]]
     """NetBox's messages per field for a 400 (``__all__`` for non-field messages)."""
     request_id: str | None
     """NetBox's ``X-Request-ID`` of the failed request, when it sent one."""

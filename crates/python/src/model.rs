@@ -256,7 +256,11 @@ fn data_value<'py>(py: Python<'py>, data: &OptionData) -> PyResult<Bound<'py, Py
         OptionData::Word(v) => v.into_pyobject(py)?.into_any(),
         OptionData::Dword(v) => v.into_pyobject(py)?.into_any(),
         OptionData::DwordDword(v) => v.into_pyobject(py)?.into_any(),
+        OptionData::ByteList(v) => PyList::new(py, v)?.into_any(),
         OptionData::WordList(v) => PyList::new(py, v)?.into_any(),
+        OptionData::DwordList(v) => PyList::new(py, v)?.into_any(),
+        OptionData::DwordDwordList(v) => PyList::new(py, v)?.into_any(),
+        OptionData::StringList(v) => PyList::new(py, v)?.into_any(),
         OptionData::IpAddress(ip) => ip.to_string().into_pyobject(py)?.into_any(),
         OptionData::Ipv6Address(ip) => ip.to_string().into_pyobject(py)?.into_any(),
         OptionData::IpAddressList(v) => {
@@ -276,7 +280,8 @@ fn data_value<'py>(py: Python<'py>, data: &OptionData) -> PyResult<Bound<'py, Py
 /// list, …) in any case.
 ///
 /// The result has `code`, `name` (or `None`), `vendor_class`, `user_class`, `data_type`,
-/// `value` (an int, a str, a list of str addresses, a list of int words, or bytes), `text`
+/// `value` (an int, a str, bytes, or for a multi-valued type a list of ints, of str addresses
+/// or of str), `text`
 /// (the canonical text form) and `values` (the list Windows shows, one str per element).
 ///
 /// >>> parse_option_value(6, "10.0.0.53,10.0.0.54")["value"]

@@ -46,6 +46,17 @@ def test_single_ip_widened_to_list():
     assert nw.parse_option_value(6, "10.0.0.53")["value"] == ["10.0.0.53"]
 
 
+def test_custom_multi_valued_types():
+    code = unknown_code()
+    assert nw.parse_option_value(code, "1, 2", data_type="DWord[]")["value"] == [1, 2]
+    assert nw.parse_option_value(code, "7", data_type="Byte[]")["value"] == [7]
+    v = nw.parse_option_value(code, "a.example, b.example", data_type="String[]")
+    assert v["value"] == ["a.example", "b.example"]
+    assert v["data_type"] == "String[]"
+    with pytest.raises(nw.ValidationError):
+        nw.parse_option_value(code, "1, 300", data_type="Byte[]")
+
+
 def test_numbers_strings_binary():
     assert nw.parse_option_value(2, "0x10")["value"] == 16
     assert nw.parse_option_value(15, "corp.example.com")["value"] == "corp.example.com"

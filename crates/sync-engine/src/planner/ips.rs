@@ -172,6 +172,22 @@ impl<'a> Run<'a, '_> {
         c
     }
 
+    /// Set only the IP's client id, from the server's `raw` one (status and dns_name kept).
+    /// `false` when `raw` is no usable client id (reported by [`Self::server_client_id`]).
+    fn set_client_id_only(
+        &mut self,
+        ip: &IpamAddress,
+        address: Ipv4Addr,
+        raw: &str,
+        reason: Reason,
+    ) -> bool {
+        let Some(c) = self.server_client_id(address, raw) else {
+            return false;
+        };
+        self.update(ip, reason, ip.status.as_str(), None, Some(c), false);
+        true
+    }
+
     /// The dns_name the server's name asks for: `Some(lowercased)` to write, `None` to keep.
     fn wanted_dns(&mut self, address: Ipv4Addr, raw: &str, current: &str) -> Option<String> {
         match classify_dns_name(raw) {
@@ -432,18 +448,13 @@ impl<'a> Run<'a, '_> {
             if client_is_empty(ip) {
                 // Pre-staged: fill the client id only; status and dns_name stay. A server
                 // reservation now backs the IP, so it becomes DHCP-managed.
-                if let Some(c) = self.server_client_id(address, &r.client_id) {
-                    let status = ip.status.as_str();
-                    self.update(
-                        ip,
-                        Reason::PrestagedClientIdFill,
-                        status,
-                        None,
-                        Some(c),
-                        false,
-                    );
-                    self.lease_info(ip, li_host, li_active, li_exp);
-                } else if managed {
+                let filled = self.set_client_id_only(
+                    ip,
+                    address,
+                    &r.client_id,
+                    Reason::PrestagedClientIdFill,
+                );
+                if filled || managed {
                     self.lease_info(ip, li_host, li_active, li_exp);
                 }
                 return;
@@ -500,36 +511,15 @@ impl<'a> Run<'a, '_> {
         let stored = ip.dhcp_client_id.as_deref().unwrap_or("");
         if has_tag(ip, st.protect_tag.as_deref()) {
             self.skip_protected(ip, address);
-            if st.update_client_id_for_protected
-                && !same_client_id(stored, &l.client_id)
-                && let Some(c) = self.server_client_id(address, &l.client_id)
-            {
-                let status = ip.status.as_str();
-                self.update(
-                    ip,
-                    Reason::ProtectedClientIdUpdate,
-                    status,
-                    None,
-                    Some(c),
-                    false,
-                );
+            if st.update_client_id_for_protected && !same_client_id(stored, &l.client_id) {
+                self.set_client_id_only(ip, address, &l.client_id, Reason::ProtectedClientIdUpdate);
             }
             self.lease_info(ip, &l.hostname, true, exp);
             return;
         }
         if ip.status == st.reservation_status {
             if client_is_empty(ip) {
-                if let Some(c) = self.server_client_id(address, &l.client_id) {
-                    let status = ip.status.as_str();
-                    self.update(
-                        ip,
-                        Reason::PrestagedClientIdFill,
-                        status,
-                        None,
-                        Some(c),
-                        false,
-                    );
-                }
+                self.set_client_id_only(ip, address, &l.client_id, Reason::PrestagedClientIdFill);
                 if managed {
                     self.lease_info(ip, &l.hostname, true, exp);
                 }

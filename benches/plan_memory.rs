@@ -6,8 +6,12 @@
 //! and after each step. After the measured plan it also times `plan_id` (the snapshot's content
 //! hash, which `plan_sync` computes for every plan) on its own, to show its share.
 //!
+//! With `--long-names` the client ids (35 characters) and host names (46) are too long for a
+//! small-string type to hold inline, to check that the heap case does not regress.
+//!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-bench nice cargo bench --bench plan_memory -- 1000000
+//! CARGO_TARGET_DIR=/work/target-bench nice cargo bench --bench plan_memory -- 1000000 --long-names
 //! /usr/bin/time -v target/release/deps/plan_memory-* 1000000     # cross-check the peak
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::expect_used)]
@@ -46,10 +50,20 @@ fn main() {
         .skip(1)
         .find_map(|a| a.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
+    let names = if std::env::args().any(|a| a == "--long-names") {
+        common::Names::Long
+    } else {
+        common::Names::Short
+    };
     let (rss0, _) = rss_kib();
     println!(
-        "plan_memory: {leases} leases, {} per scope; baseline RSS {:.1} MiB",
+        "plan_memory: {leases} leases, {} per scope, {} names; baseline RSS {:.1} MiB",
         common::PER_SCOPE,
+        if names == common::Names::Long {
+            "long"
+        } else {
+            "short"
+        },
         mib(rss0)
     );
 
@@ -57,9 +71,9 @@ fn main() {
         let label = if steady { "steady" } else { "first" };
         let t = Instant::now();
         let snap = if steady {
-            common::steady(leases, common::PER_SCOPE)
+            common::steady_named(leases, common::PER_SCOPE, names)
         } else {
-            common::first_sync(leases, common::PER_SCOPE)
+            common::first_sync_named(leases, common::PER_SCOPE, names)
         };
         let built = t.elapsed();
         let (rss_snap, hwm_build) = rss_kib();

@@ -38,13 +38,50 @@ pub(crate) fn client_id(n: usize) -> String {
     )
 }
 
+/// A 12-byte, DUID-style client id (35 characters) for lease number `n`: longer than the
+/// 24 bytes a short string can hold inline.
+pub(crate) fn long_client_id(n: usize) -> String {
+    let b = n.to_be_bytes();
+    let len = b.len();
+    format!(
+        "00-01-00-01-2c-1f-00-50-56-{:02x}-{:02x}-{:02x}",
+        b[len - 3],
+        b[len - 2],
+        b[len - 1]
+    )
+}
+
+/// How long the synthetic client ids and host names are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Names {
+    /// MAC client ids (17 characters) and `pc-0000042.corp.example` (23): the common case, short
+    /// enough to be stored inline by a small-string type.
+    #[default]
+    Short,
+    /// 35-character client ids and 46-character host names
+    /// (`desktop-0000042.branch-office.corp.example`): never inline.
+    Long,
+}
+
 /// One active lease, number `n`, at host `host` of `network`.
 pub(crate) fn lease(network: Ipv4Network, host: u8, n: usize) -> ServerLease {
+    lease_named(network, host, n, Names::Short)
+}
+
+/// One active lease, number `n`, at host `host` of `network`, with names of length `names`.
+pub(crate) fn lease_named(network: Ipv4Network, host: u8, n: usize, names: Names) -> ServerLease {
     let o = network.network().octets();
+    let (client_id, hostname) = match names {
+        Names::Short => (client_id(n), format!("pc-{n:07}.corp.example")),
+        Names::Long => (
+            long_client_id(n),
+            format!("desktop-{n:07}.branch-office.corp.example"),
+        ),
+    };
     ServerLease {
         ip: Ipv4Addr::new(o[0], o[1], o[2], host),
-        client_id: client_id(n),
-        hostname: format!("pc-{n:07}.corp.example"),
+        client_id,
+        hostname,
         state: LeaseState::Active,
         expires: Some("2030-01-01T08:00:00Z".to_owned()),
     }
@@ -54,6 +91,11 @@ pub(crate) fn lease(network: Ipv4Network, host: u8, n: usize) -> ServerLease {
 /// fewer), one standalone server, the scopes and their prefixes already in NetBox and no IP
 /// addresses yet: the input of a first sync.
 pub(crate) fn first_sync(leases: usize, per_scope: usize) -> Snapshot {
+    first_sync_named(leases, per_scope, Names::Short)
+}
+
+/// [`first_sync`] with client ids and host names of length `names`.
+pub(crate) fn first_sync_named(leases: usize, per_scope: usize, names: Names) -> Snapshot {
     let per_scope = per_scope.clamp(1, 250);
     let scopes = leases.div_ceil(per_scope);
     let mut snap = Snapshot::default();
@@ -124,7 +166,7 @@ pub(crate) fn first_sync(leases: usize, per_scope: usize) -> Snapshot {
         );
         let here = per_scope.min(leases - n);
         let list: Vec<ServerLease> = (0..here)
-            .map(|h| lease(net, u8::try_from(h + 3).unwrap_or(254), n + h))
+            .map(|h| lease_named(net, u8::try_from(h + 3).unwrap_or(254), n + h, names))
             .collect();
         n += here;
         read.leases.insert(net.network(), Read::Ok(list));
@@ -140,7 +182,12 @@ pub(crate) fn first_sync(leases: usize, per_scope: usize) -> Snapshot {
 
 /// The same estate after a successful first sync: NetBox already matches, the plan is empty.
 pub(crate) fn steady(leases: usize, per_scope: usize) -> Snapshot {
-    let first = first_sync(leases, per_scope);
+    steady_named(leases, per_scope, Names::Short)
+}
+
+/// [`steady`] with client ids and host names of length `names`.
+pub(crate) fn steady_named(leases: usize, per_scope: usize, names: Names) -> Snapshot {
+    let first = first_sync_named(leases, per_scope, names);
     let plan = plan_sync(&first);
     apply_to_snapshot(&first, &plan)
 }

@@ -145,7 +145,7 @@ fn header(resp: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
-    crate::retry_after::parse(&header(resp, "retry-after")?)
+    windhcp_http_retry::retry_after::parse(&header(resp, "retry-after")?)
 }
 
 impl NetBoxClient {

@@ -1,8 +1,6 @@
 //! Client configuration: token, retry policy, injectable sleeping, the builder.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,23 +66,12 @@ impl fmt::Debug for Token {
 }
 
 /// A boxed future that completes after a delay.
-pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
-
-/// How the client waits between retries. Inject a fake in tests so they don't sleep.
-pub trait Sleeper: Send + Sync + fmt::Debug {
-    /// Returns a future that completes after `delay`.
-    fn sleep(&self, delay: Duration) -> SleepFuture;
-}
-
+pub use windhcp_http_retry::SleepFuture;
+/// How the client waits between retries (shared with the PSU client). Inject a fake in tests so
+/// they don't sleep.
+pub use windhcp_http_retry::Sleeper;
 /// The real sleeper (`tokio::time::sleep`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, delay: Duration) -> SleepFuture {
-        Box::pin(tokio::time::sleep(delay))
-    }
-}
+pub use windhcp_http_retry::TokioSleeper;
 
 /// When and how often a request is retried.
 ///
@@ -133,8 +120,7 @@ impl RetryPolicy {
         {
             return ra.min(self.max_delay);
         }
-        let factor = 2u32.saturating_pow(attempt.min(16));
-        let base = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        let base = windhcp_http_retry::backoff(self.base_delay, attempt, self.max_delay);
         if self.jitter {
             let frac: f64 = rand::random_range(0.5..=1.0);
             base.mul_f64(frac)

@@ -37,7 +37,6 @@ mod error;
 mod ipam;
 mod pagination;
 pub mod plugin;
-mod retry_after;
 
 pub use bulk::{BulkFailure, BulkFailureReason, BulkOutcome, BulkSuccess, HasId};
 pub use client::{ClientStats, Endpoint, NetBoxClient, ResponseMeta, WriteOptions, Written};

@@ -4,9 +4,6 @@
 //! ([`PsuError::is_retryable`](crate::PsuError::is_retryable)). The delay maths lives in pure
 //! functions so it can be tested without clocks.
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// How often and how patiently the client repeats idempotent requests after transient failures.
@@ -63,11 +60,7 @@ impl RetryPolicy {
     /// `min(base · 2^retry, max_delay)`.
     #[must_use]
     pub fn backoff(&self, retry: u32) -> Duration {
-        let factor = 2u32.checked_pow(retry.min(31)).unwrap_or(u32::MAX);
-        self.base_delay
-            .checked_mul(factor)
-            .unwrap_or(self.max_delay)
-            .min(self.max_delay)
+        windhcp_http_retry::backoff(self.base_delay, retry, self.max_delay)
     }
 
     /// Backoff with jitter: the last `jitter` fraction of [`backoff`](Self::backoff) is scaled by
@@ -101,50 +94,23 @@ impl RetryPolicy {
 /// Parses a `Retry-After` header value: delay-seconds (`"120"`, also fractional) or an HTTP date
 /// (`"Wed, 21 Oct 2026 07:28:00 GMT"`, as a reverse proxy in front of PSU may send). A date in
 /// the past means "now" (zero). Anything else is ignored (`None`). Waits are capped at one day.
+/// The parser is shared with the NetBox client ([`windhcp_http_retry::retry_after`]).
 #[must_use]
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    parse_retry_after_at(value, time::OffsetDateTime::now_utc())
+    windhcp_http_retry::retry_after::parse(value)
 }
 
 /// [`parse_retry_after`] with an explicit clock, for HTTP dates.
 #[must_use]
 pub fn parse_retry_after_at(value: &str, now: time::OffsetDateTime) -> Option<Duration> {
-    const MAX: Duration = Duration::from_secs(86_400);
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(MAX.as_secs_f64())));
-    }
-    // IMF-fixdate, the only date form HTTP/1.1 senders may generate (RFC 9110 §5.6.7).
-    let fixdate = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let at = time::PrimitiveDateTime::parse(value, fixdate)
-        .ok()?
-        .assume_utc();
-    let wait = at - now;
-    Some(if wait.is_negative() {
-        Duration::ZERO
-    } else {
-        Duration::try_from(wait).map_or(MAX, |d| d.min(MAX))
-    })
+    windhcp_http_retry::retry_after::parse_at(value, now)
 }
 
-/// Something that can wait; injectable so tests run without real delays.
-pub trait Sleeper: Send + Sync + fmt::Debug {
-    /// Waits for `duration`.
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
-}
-
+/// How the client waits between attempts (shared with the NetBox client); inject a fake so
+/// tests run without real delays.
+pub use windhcp_http_retry::Sleeper;
 /// The default sleeper: `tokio::time::sleep`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleeper;
-
-impl Sleeper for TokioSleeper {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
+pub use windhcp_http_retry::TokioSleeper;
 
 #[cfg(test)]
 mod tests {

@@ -1,25 +1,29 @@
 //! Reading a `Retry-After` header (RFC 9110 §10.2.3).
 //!
-//! NetBox itself sends delay-seconds when it throttles, but the reverse proxies users put in
-//! front of it (nginx, a load balancer, an API gateway) may send an HTTP date instead. Both
-//! forms are honoured; anything else is ignored and the normal backoff applies.
+//! NetBox and PSU send delay-seconds when they throttle, but a reverse proxy, load balancer or
+//! API gateway in front of them may send an HTTP date instead. Both forms are honoured;
+//! anything else is `None`, and the caller's normal backoff applies.
 
 use std::time::Duration;
 
 use time::OffsetDateTime;
 
-/// Longest wait a header can ask for; larger values are capped (the retry policy applies its own,
-/// usually much smaller, cap on top).
-const MAX_WAIT: Duration = Duration::from_secs(86_400);
+/// The longest wait a header can ask for; larger values are capped to it (the clients apply
+/// their own, much smaller, limits on top).
+pub const MAX_WAIT: Duration = Duration::from_secs(86_400);
 
-/// Parses a header value against the current clock.
-pub(crate) fn parse(value: &str) -> Option<Duration> {
+/// Parses a header value against the current clock (see [`parse_at`]).
+#[must_use]
+pub fn parse(value: &str) -> Option<Duration> {
     parse_at(value, OffsetDateTime::now_utc())
 }
 
-/// Parses a header value: delay-seconds (fractions allowed) or an IMF-fixdate HTTP date, which
-/// is turned into the time left until then (zero when it has passed).
-pub(crate) fn parse_at(value: &str, now: OffsetDateTime) -> Option<Duration> {
+/// Parses a header value: delay-seconds (`"120"`, fractions allowed) or an IMF-fixdate HTTP
+/// date (`"Wed, 21 Oct 2026 07:28:00 GMT"`, the only date form HTTP/1.1 senders may generate),
+/// which becomes the time left until `now` reaches it — zero when it has passed. Negative or
+/// non-finite numbers and any other text give `None`. Waits are capped at [`MAX_WAIT`].
+#[must_use]
+pub fn parse_at(value: &str, now: OffsetDateTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
         return (secs.is_finite() && secs >= 0.0)
@@ -46,12 +50,14 @@ mod tests {
     const NOW: OffsetDateTime = time::macros::datetime!(2026-10-21 07:27:30 UTC);
 
     #[test]
-    fn seconds() {
+    fn delay_seconds() {
         assert_eq!(parse_at(" 7 ", NOW), Some(Duration::from_secs(7)));
+        assert_eq!(parse_at("0", NOW), Some(Duration::ZERO));
         assert_eq!(parse_at("0.25", NOW), Some(Duration::from_millis(250)));
+        assert_eq!(parse_at("1e9", NOW), Some(MAX_WAIT));
         assert_eq!(parse_at("-3", NOW), None);
         assert_eq!(parse_at("NaN", NOW), None);
-        assert_eq!(parse_at("1e9", NOW), Some(MAX_WAIT));
+        assert_eq!(parse_at("inf", NOW), None);
     }
 
     #[test]
@@ -62,7 +68,8 @@ mod tests {
         );
         assert_eq!(
             parse_at("Wed, 21 Oct 2026 06:00:00 GMT", NOW),
-            Some(Duration::ZERO)
+            Some(Duration::ZERO),
+            "a date in the past means now"
         );
         assert_eq!(
             parse_at("Thu, 01 Jan 2099 00:00:00 GMT", NOW),
@@ -71,9 +78,16 @@ mod tests {
     }
 
     #[test]
-    fn garbage_is_ignored() {
+    fn anything_else_is_ignored() {
         assert_eq!(parse_at("", NOW), None);
         assert_eq!(parse_at("later", NOW), None);
         assert_eq!(parse_at("Wed, 21 Oct 2026 07:28:00 +0000", NOW), None);
+        assert_eq!(parse_at("2026-10-21T07:28:00Z", NOW), None);
+    }
+
+    #[test]
+    fn the_clock_form_agrees_for_seconds() {
+        assert_eq!(parse("42"), Some(Duration::from_secs(42)));
+        assert_eq!(parse("soon"), None);
     }
 }

@@ -60,7 +60,7 @@ use netbox_windhcp::sync::gather::{GatherOptions, gather};
 use netbox_windhcp::sync::memory::MemoryInventory;
 use netbox_windhcp::sync::planner::plan_sync;
 use netbox_windhcp::sync::snapshot::{
-    InventoryScope, InventoryServer, ScopeSourceRef, SyncSettings,
+    InventoryScope, InventoryServer, ScopeSourceRef, ServerName, SyncSettings,
 };
 use netbox_windhcp::sync::source::{NoProgress, Sources};
 use serde_json::{Value, json};
@@ -568,13 +568,13 @@ async fn engine_inventory(b: &Bench, direct: &NetBoxClient) -> Arc<MemoryInvento
                 router: None,
                 lease_lifetime_secs: sc.lifetime,
                 active: true,
-                source: ScopeSourceRef::Server(b.server.clone()),
+                source: ScopeSourceRef::Server(b.server.as_str().into()),
                 exclusions: Vec::new(),
                 option_value_ids: BTreeSet::new(),
             },
         );
     }
-    let server = b.server.clone();
+    let server: ServerName = b.server.as_str().into();
     inventory.edit(|doc| {
         doc.settings = SyncSettings {
             sync_ip_addresses: true,

@@ -361,14 +361,14 @@ async fn seed_by_hand(sim: &RunningSimulator, side: &IpamSide, story: &mut Story
         .ok_or("bad scope mask")?
         .prefix();
     let prestaged_fields = IpFields {
-        status: "reserved".to_owned(),
-        dns_name: "planned-printer".to_owned(),
+        status: "reserved".into(),
+        dns_name: "planned-printer".into(),
         dhcp_client_id: None,
     };
     let protected_fields = IpFields {
-        status: "active".to_owned(),
-        dns_name: "core-switch".to_owned(),
-        dhcp_client_id: Some("02-00-00-00-00-01".to_owned()),
+        status: "active".into(),
+        dns_name: "core-switch".into(),
+        dhcp_client_id: Some("02-00-00-00-00-01".into()),
     };
     side.insert_ip(Ipv4Network::new(prestaged, prefix)?, &prestaged_fields, &[])
         .await?;
@@ -469,9 +469,9 @@ async fn summary(side: &IpamSide, inventory: &FileInventory, story: &Story) -> F
     println!();
     println!("Summary");
     let ips = side.all_ips().await?;
-    let mut by_status = std::collections::BTreeMap::<String, usize>::new();
+    let mut by_status = std::collections::BTreeMap::<&str, usize>::new();
     for ip in &ips {
-        *by_status.entry(ip.status.clone()).or_insert(0) += 1;
+        *by_status.entry(ip.status.as_str()).or_insert(0) += 1;
     }
     let statuses: Vec<String> = by_status.iter().map(|(s, n)| format!("{s} {n}")).collect();
     println!(

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use ipnetwork::Ipv4Network;
+use netbox_windhcp::sync::CompactString;
+use netbox_windhcp::sync::compact_str::format_compact;
 use netbox_windhcp::sync::planner::{apply_to_snapshot, plan_sync};
 use netbox_windhcp::sync::snapshot::{
     InventoryScope, InventoryServer, IpamPrefix, LeaseState, Read, ScopeSourceRef, ServerLease,
@@ -27,10 +29,10 @@ pub(crate) fn scope_network(index: usize) -> Ipv4Network {
 }
 
 /// A MAC-style client id for lease number `n`, in Windows' dashed spelling.
-pub(crate) fn client_id(n: usize) -> String {
+pub(crate) fn client_id(n: usize) -> CompactString {
     let b = n.to_be_bytes();
     let len = b.len();
-    format!(
+    format_compact!(
         "00-50-56-{:02x}-{:02x}-{:02x}",
         b[len - 3],
         b[len - 2],
@@ -40,10 +42,10 @@ pub(crate) fn client_id(n: usize) -> String {
 
 /// A 12-byte, DUID-style client id (35 characters) for lease number `n`: longer than the
 /// 24 bytes a short string can hold inline.
-pub(crate) fn long_client_id(n: usize) -> String {
+pub(crate) fn long_client_id(n: usize) -> CompactString {
     let b = n.to_be_bytes();
     let len = b.len();
-    format!(
+    format_compact!(
         "00-01-00-01-2c-1f-00-50-56-{:02x}-{:02x}-{:02x}",
         b[len - 3],
         b[len - 2],
@@ -72,10 +74,10 @@ pub(crate) fn lease(network: Ipv4Network, host: u8, n: usize) -> ServerLease {
 pub(crate) fn lease_named(network: Ipv4Network, host: u8, n: usize, names: Names) -> ServerLease {
     let o = network.network().octets();
     let (client_id, hostname) = match names {
-        Names::Short => (client_id(n), format!("pc-{n:07}.corp.example")),
+        Names::Short => (client_id(n), format_compact!("pc-{n:07}.corp.example")),
         Names::Long => (
             long_client_id(n),
-            format!("desktop-{n:07}.branch-office.corp.example"),
+            format_compact!("desktop-{n:07}.branch-office.corp.example"),
         ),
     };
     ServerLease {
@@ -83,7 +85,7 @@ pub(crate) fn lease_named(network: Ipv4Network, host: u8, n: usize, names: Names
         client_id,
         hostname,
         state: LeaseState::Active,
-        expires: Some("2030-01-01T08:00:00Z".to_owned()),
+        expires: Some("2030-01-01T08:00:00Z".into()),
     }
 }
 
@@ -101,10 +103,10 @@ pub(crate) fn first_sync_named(leases: usize, per_scope: usize, names: Names) ->
     let mut snap = Snapshot::default();
     snap.settings.sync_ip_addresses = true;
     snap.inventory.servers.insert(
-        SERVER.to_owned(),
+        SERVER.into(),
         InventoryServer {
             id: 1,
-            hostname: SERVER.to_owned(),
+            hostname: SERVER.into(),
             sync_standalone: true,
         },
     );
@@ -145,7 +147,7 @@ pub(crate) fn first_sync_named(leases: usize, per_scope: usize, names: Names) ->
                 router: Some(Ipv4Addr::new(o[0], o[1], o[2], 1)),
                 lease_lifetime_secs: Some(28_800),
                 active: true,
-                source: ScopeSourceRef::Server(SERVER.to_owned()),
+                source: ScopeSourceRef::Server(SERVER.into()),
                 exclusions: Vec::new(),
                 option_value_ids: Default::default(),
             },
@@ -176,7 +178,7 @@ pub(crate) fn first_sync_named(leases: usize, per_scope: usize, names: Names) ->
         read.options.insert(net.network(), Read::Ok(Vec::new()));
     }
     read.scopes = Read::Ok(remote);
-    snap.servers.insert(SERVER.to_owned(), read);
+    snap.servers.insert(SERVER.into(), read);
     snap
 }
 
@@ -209,7 +211,7 @@ pub(crate) fn churn(snap: &Snapshot, percent: usize) -> Snapshot {
             if k % 100 < percent {
                 match k % 3 {
                     0 => {
-                        l.hostname = format!("renamed-{k}.corp.example");
+                        l.hostname = format_compact!("renamed-{k}.corp.example");
                         keep.push(l);
                     }
                     1 => {} // released
@@ -218,9 +220,9 @@ pub(crate) fn churn(snap: &Snapshot, percent: usize) -> Snapshot {
                         keep.push(ServerLease {
                             ip: l.ip,
                             client_id: client_id(fresh),
-                            hostname: format!("new-{fresh}.corp.example"),
+                            hostname: format_compact!("new-{fresh}.corp.example"),
                             state: LeaseState::Active,
-                            expires: Some("2030-01-01T09:00:00Z".to_owned()),
+                            expires: Some("2030-01-01T09:00:00Z".into()),
                         });
                     }
                 }

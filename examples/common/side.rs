@@ -149,13 +149,13 @@ impl IpamSide {
             Self::NetBox(nb) => {
                 let mut write = IpAddressWrite::new(IpNetwork::V4(address))
                     .vrf(Some(nb.vrf))
-                    .status(fields.status.clone())
-                    .dns_name(fields.dns_name.clone())
+                    .status(fields.status.as_str())
+                    .dns_name(fields.dns_name.as_str())
                     .tags(tags.iter().copied());
                 if let Some(client_id) = &fields.dhcp_client_id {
                     write = write.custom_field(
                         "dhcp_client_id",
-                        serde_json::Value::String(client_id.clone()),
+                        serde_json::Value::String(client_id.as_str().to_owned()),
                     );
                 }
                 let created = nb
@@ -174,14 +174,16 @@ impl IpamSide {
             Self::Memory { ipam, .. } => Ok(ipam.edit_ip(id, fields.clone())?),
             Self::NetBox(nb) => {
                 let write = IpAddressWrite::default()
-                    .status(fields.status.clone())
-                    .dns_name(fields.dns_name.clone())
+                    .status(fields.status.as_str())
+                    .dns_name(fields.dns_name.as_str())
                     .custom_field(
                         "dhcp_client_id",
                         fields
                             .dhcp_client_id
-                            .clone()
-                            .map_or(serde_json::Value::Null, serde_json::Value::String),
+                            .as_deref()
+                            .map_or(serde_json::Value::Null, |c| {
+                                serde_json::Value::String(c.to_owned())
+                            }),
                     );
                 nb.client
                     .ip_addresses()
@@ -251,14 +253,14 @@ fn convert(ip: IpAddress) -> Option<IpamAddress> {
     let IpNetwork::V4(address) = ip.address else {
         return None;
     };
-    let dhcp_client_id = ip.dhcp_client_id().map(str::to_owned);
-    let etag = ip.etag();
+    let dhcp_client_id = ip.dhcp_client_id().map(Into::into);
+    let etag = ip.etag().map(Into::into);
     Some(IpamAddress {
         id: ip.id,
         address,
         vrf: ip.vrf.as_ref().map(|v| v.id),
-        status: ip.status.unwrap_or_default(),
-        dns_name: ip.dns_name,
+        status: ip.status.unwrap_or_default().into(),
+        dns_name: ip.dns_name.into(),
         tags: ip
             .tags
             .iter()

@@ -28,9 +28,9 @@ async fn side(kind: SideKind, test: &str) -> Option<IpamSide> {
 
 fn fields(status: &str, dns: &str, client: Option<&str>) -> IpFields {
     IpFields {
-        status: status.to_owned(),
-        dns_name: dns.to_owned(),
-        dhcp_client_id: client.map(str::to_owned),
+        status: status.into(),
+        dns_name: dns.into(),
+        dhcp_client_id: client.map(Into::into),
     }
 }
 

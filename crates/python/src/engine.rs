@@ -218,6 +218,9 @@ impl PySnapshot {
     /// failovers), sorted.
     fn servers_to_read(&self) -> Vec<String> {
         planner::servers_to_read(&self.inner.inventory)
+            .into_iter()
+            .map(String::from)
+            .collect()
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -302,7 +305,7 @@ impl PyPlan {
     fn import_server(&self) -> Option<String> {
         match &self.inner.kind {
             PlanKind::Sync => None,
-            PlanKind::Import { server } => Some(server.clone()),
+            PlanKind::Import { server } => Some(server.as_str().to_owned()),
         }
     }
 

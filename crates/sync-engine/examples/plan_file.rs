@@ -17,11 +17,12 @@ use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use windhcp_sync_engine::compact_str::format_compact;
 use windhcp_sync_engine::plan::{Action, Plan};
 use windhcp_sync_engine::planner::{plan_import, plan_sync};
 use windhcp_sync_engine::snapshot::{
     DeletionBudget, InventoryScope, InventoryServer, IpamAddress, IpamPrefix, LeaseInfo,
-    LeaseState, Read, ScopeSourceRef, ServerLease, ServerRead, ServerScope, Snapshot,
+    LeaseState, Read, ScopeSourceRef, ServerLease, ServerName, ServerRead, ServerScope, Snapshot,
 };
 
 fn describe(action: &Action) -> String {
@@ -125,7 +126,7 @@ fn print_table(plan: &Plan) {
 /// holds a matching, DHCP-managed IP for every lease.
 fn synthetic(n: u32, steady: bool) -> Result<Snapshot, String> {
     const PER_SCOPE: u32 = 60_000;
-    let server = "dhcp1.example.com".to_owned();
+    let server: ServerName = "dhcp1.example.com".into();
     let mut s = Snapshot::default();
     s.settings.sync_ip_addresses = true;
     s.settings.deletion_budget = DeletionBudget::unlimited();
@@ -192,11 +193,14 @@ fn synthetic(n: u32, steady: bool) -> Result<Snapshot, String> {
         for i in 0..count {
             let ip = Ipv4Addr::from(u32::from(base) + 2 + i);
             let b = i.to_be_bytes();
-            let client = format!(
+            let client = format_compact!(
                 "00-16-{:02x}-{:02x}-{:02x}-{:02x}",
-                second, b[1], b[2], b[3]
+                second,
+                b[1],
+                b[2],
+                b[3]
             );
-            let hostname = format!("host-{k}-{i}");
+            let hostname = format_compact!("host-{k}-{i}");
             if steady {
                 let ip_id = u64::from(k) * 1_000_000 + u64::from(i) + 1;
                 s.ipam.ip_addresses.insert(

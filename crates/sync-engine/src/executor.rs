@@ -37,6 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use futures::future::BoxFuture;
 use futures::stream::{self, StreamExt as _};
 use ipnetwork::Ipv4Network;
@@ -526,8 +527,8 @@ impl Executor {
                 Work::Server(ServerWork::CreateReservation(ReservationWrite {
                     scope: network.network(),
                     ip: *ip,
-                    client_id: client_id.clone(),
-                    name: name.clone(),
+                    client_id: client_id.as_str().to_owned(),
+                    name: name.as_str().to_owned(),
                 }))
             }
             Action::UpdateReservation {
@@ -539,8 +540,8 @@ impl Executor {
             } => Work::Server(ServerWork::UpdateReservation(ReservationWrite {
                 scope: network.network(),
                 ip: *ip,
-                client_id: client_id.clone(),
-                name: name.clone(),
+                client_id: client_id.as_str().to_owned(),
+                name: name.as_str().to_owned(),
             })),
             Action::DeleteReservation { network, ip, .. } => {
                 Work::Server(ServerWork::DeleteReservation(ReservationKey {
@@ -888,7 +889,7 @@ struct Run {
     option_ids: BTreeMap<OptionValueSpec, ObjectId>,
     failed_server_scopes: BTreeSet<(ServerName, Ipv4Network)>,
     deleted_ips: Vec<ObjectId>,
-    etags: BTreeMap<ObjectId, String>,
+    etags: BTreeMap<ObjectId, CompactString>,
     connections: BTreeMap<ServerName, Result<Arc<dyn DhcpServer>, DhcpError>>,
 }
 
@@ -983,7 +984,7 @@ impl Run {
     fn check_server_scope(&self, server: &str, network: Ipv4Network) -> Result<(), ActionStatus> {
         if self
             .failed_server_scopes
-            .contains(&(server.to_owned(), network))
+            .contains(&(server.into(), network))
         {
             Err(skipped(format!(
                 "scope {network} could not be created on {server}"

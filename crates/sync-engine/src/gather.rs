@@ -164,7 +164,7 @@ pub async fn gather_for_import(
         read_partners: false,
         ..options.clone()
     };
-    let servers = vec![server.to_owned()];
+    let servers = vec![server.into()];
     let reads = ReadSet::for_import();
     gather_with(
         sources, &options, progress, inventory, settings, servers, reads,

@@ -94,10 +94,10 @@ impl InventoryDocument {
         }
         let id = self.allocate_id();
         self.inventory.servers.insert(
-            hostname.to_owned(),
+            hostname.into(),
             InventoryServer {
                 id,
-                hostname: hostname.to_owned(),
+                hostname: hostname.into(),
                 sync_standalone,
             },
         );
@@ -121,8 +121,8 @@ impl InventoryDocument {
             InventoryFailover {
                 id,
                 name: name.to_owned(),
-                primary: primary.to_owned(),
-                partner: partner.to_owned(),
+                primary: primary.into(),
+                partner: partner.into(),
                 sync_enabled,
             },
         );

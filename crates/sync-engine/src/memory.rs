@@ -17,6 +17,7 @@ use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
+use compact_str::{CompactString, format_compact};
 use ipnetwork::Ipv4Network;
 
 use crate::inventory_file::InventoryDocument;
@@ -322,7 +323,7 @@ impl MemoryDhcpServer {
         data.failovers.retain(|f| f.name != name);
         data.failovers.push(ServerFailover {
             name: name.to_owned(),
-            primary_server: self.name.clone(),
+            primary_server: self.name.as_str().to_owned(),
             partner_server: partner.to_owned(),
             mode: "LoadBalance".to_owned(),
             scope_ids: BTreeSet::new(),
@@ -335,7 +336,7 @@ impl MemoryDhcpServer {
             .collect();
         for id in members {
             if let Some(scope) = data.scopes.get_mut(&id) {
-                scope.holders.insert(partner.to_owned());
+                scope.holders.insert(partner.into());
             }
         }
         refresh_failover_scope_ids(&mut data);
@@ -449,12 +450,12 @@ impl MemoryDhcpServer {
 }
 
 fn holders_for(data: &DhcpData, server: &str, failover: Option<&str>) -> BTreeSet<ServerName> {
-    let mut holders = BTreeSet::from([server.to_owned()]);
+    let mut holders = BTreeSet::from([ServerName::from(server)]);
     if let Some(name) = failover
         && let Some(f) = data.failovers.iter().find(|f| f.name == name)
     {
-        holders.insert(f.primary_server.clone());
-        holders.insert(f.partner_server.clone());
+        holders.insert(f.primary_server.as_str().into());
+        holders.insert(f.partner_server.as_str().into());
     }
     holders
 }
@@ -780,9 +781,9 @@ impl DhcpServer for MemoryDhcpServer {
                             item.ip,
                             ServerReservation {
                                 ip: item.ip,
-                                client_id: item.client_id.clone(),
-                                name: item.name.clone(),
-                                description: String::new(),
+                                client_id: item.client_id.as_str().into(),
+                                name: item.name.as_str().into(),
+                                description: CompactString::default(),
                             },
                         );
                         Ok(())
@@ -810,8 +811,8 @@ impl DhcpServer for MemoryDhcpServer {
                                 what: format!("reservation {}", item.ip),
                             });
                         };
-                        existing.client_id.clone_from(&item.client_id);
-                        existing.name.clone_from(&item.name);
+                        existing.client_id = item.client_id.as_str().into();
+                        existing.name = item.name.as_str().into();
                         Ok(())
                     })
                 });
@@ -893,11 +894,11 @@ impl MemoryFleet {
 #[async_trait]
 impl DhcpConnector for MemoryFleet {
     async fn connect(&self, server: &str) -> Result<Arc<dyn DhcpServer>, DhcpError> {
-        lock(&self.connections).push(server.to_owned());
+        lock(&self.connections).push(server.into());
         let found = lock(&self.servers).get(server).cloned();
         let Some(found) = found else {
             return Err(DhcpError::Unreachable {
-                server: server.to_owned(),
+                server: server.into(),
                 message: "no such server".to_owned(),
             });
         };
@@ -1013,8 +1014,8 @@ impl IpamData {
     }
 }
 
-fn etag_of(version: u64) -> String {
-    format!("W/\"{version}\"")
+fn etag_of(version: u64) -> CompactString {
+    format_compact!("W/\"{version}\"")
 }
 
 /// In-memory NetBox IPAM.

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
+use compact_str::CompactString;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
@@ -95,14 +96,16 @@ pub struct ActionContext {
 }
 
 /// The fields of a NetBox IP address that the sync manages.
+///
+/// [`CompactString`]s (build them with `.into()`): short values are stored inline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct IpFields {
     /// Status slug.
-    pub status: String,
+    pub status: CompactString,
     /// DNS name.
-    pub dns_name: String,
+    pub dns_name: CompactString,
     /// The `dhcp_client_id` custom field.
-    pub dhcp_client_id: Option<String>,
+    pub dhcp_client_id: Option<CompactString>,
 }
 
 /// An IP address that exists, or one created earlier in the same plan.
@@ -286,7 +289,7 @@ pub enum Action {
         /// Address (for display and checks).
         address: Ipv4Network,
         /// ETag read with the snapshot, if any.
-        etag: Option<String>,
+        etag: Option<CompactString>,
         /// The fields before.
         before: IpFields,
         /// The fields after.
@@ -299,7 +302,7 @@ pub enum Action {
         /// Address.
         address: Ipv4Network,
         /// ETag read with the snapshot, if any.
-        etag: Option<String>,
+        etag: Option<CompactString>,
         /// The fields before.
         before: IpFields,
         /// The fields after.
@@ -312,7 +315,7 @@ pub enum Action {
         /// Address.
         address: Ipv4Network,
         /// ETag read with the snapshot, if any.
-        etag: Option<String>,
+        etag: Option<CompactString>,
         /// The fields before.
         before: IpFields,
     },
@@ -321,11 +324,11 @@ pub enum Action {
         /// The IP.
         ip: IpRef,
         /// Hostname from the server.
-        hostname: String,
+        hostname: CompactString,
         /// Whether a lease is active.
         active: bool,
         /// Expiry, if any.
-        expires: Option<String>,
+        expires: Option<CompactString>,
     },
 
     // --- NetBox plugin inventory ----------------------------------------------------------
@@ -449,9 +452,9 @@ pub enum Action {
         /// Reserved address.
         ip: Ipv4Addr,
         /// Canonical client id (`aa-bb-cc-dd-ee-ff`).
-        client_id: String,
+        client_id: CompactString,
         /// Name (from the NetBox dns_name).
-        name: String,
+        name: CompactString,
     },
     /// Update a reservation on the server.
     UpdateReservation {
@@ -460,13 +463,13 @@ pub enum Action {
         /// Reserved address.
         ip: Ipv4Addr,
         /// Client id before.
-        before_client_id: String,
+        before_client_id: CompactString,
         /// Client id after (canonical).
-        client_id: String,
+        client_id: CompactString,
         /// Name before.
-        before_name: String,
+        before_name: CompactString,
         /// Name after.
-        name: String,
+        name: CompactString,
     },
     /// Delete a reservation from the server.
     DeleteReservation {
@@ -475,7 +478,7 @@ pub enum Action {
         /// Reserved address.
         ip: Ipv4Addr,
         /// Client id (as on the server).
-        client_id: String,
+        client_id: CompactString,
     },
     /// Replicate changed failover scopes to the partner.
     ReplicateFailover {

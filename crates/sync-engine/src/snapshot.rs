@@ -18,11 +18,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
+use compact_str::CompactString;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
 /// A DHCP server's name as stored in the inventory (its hostname / FQDN).
-pub type ServerName = String;
+///
+/// A [`CompactString`]: names up to 24 bytes are stored inline, so the copy of the server name
+/// that every planned action carries costs no allocation. Build one with `.into()` from a `&str`
+/// or a `String`; it dereferences to `str` and looks up `BTreeMap<ServerName, _>` by `&str`.
+pub type ServerName = CompactString;
 
 /// The id of a NetBox object (IP address, prefix, VRF, plugin object).
 pub type ObjectId = u64;
@@ -102,9 +107,9 @@ pub struct SyncSettings {
     /// NetBox is the source of truth for scope configuration: push it to the server.
     pub push_scope_info: bool,
     /// The NetBox status given to IPs that hold an active lease (default `dhcp`).
-    pub lease_status: String,
+    pub lease_status: CompactString,
     /// The NetBox status given to IPs that hold a reservation (default `reserved`).
-    pub reservation_status: String,
+    pub reservation_status: CompactString,
     /// Slug of the sync-protected tag; `None` disables protection.
     pub protect_tag: Option<String>,
     /// Allow the sync to update `dhcp_client_id` on a protected IP from its active lease.
@@ -123,8 +128,8 @@ impl Default for SyncSettings {
             sync_ip_addresses: false,
             push_reservations: false,
             push_scope_info: false,
-            lease_status: "dhcp".to_owned(),
-            reservation_status: "reserved".to_owned(),
+            lease_status: "dhcp".into(),
+            reservation_status: "reserved".into(),
             protect_tag: None,
             update_client_id_for_protected: false,
             create_missing_prefixes: true,
@@ -337,12 +342,12 @@ pub struct InventoryOptionValue {
 #[serde(deny_unknown_fields)]
 pub struct LeaseInfo {
     /// Hostname reported by the server.
-    pub hostname: String,
+    pub hostname: CompactString,
     /// Whether the address holds an active lease.
     pub active: bool,
     /// Lease expiry as reported (RFC 3339), if any.
     #[serde(default)]
-    pub expires: Option<String>,
+    pub expires: Option<CompactString>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,21 +469,24 @@ impl LeaseState {
 }
 
 /// A lease as the server reports it.
+///
+/// The strings are [`CompactString`]s (build them with `.into()`): a MAC client id, an RFC 3339
+/// expiry and most host names fit inline, so a lease usually owns no heap memory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerLease {
     /// Leased address.
     pub ip: Ipv4Addr,
     /// Client id as reported (canonicalised by the planner).
-    pub client_id: String,
+    pub client_id: CompactString,
     /// Client hostname as reported.
     #[serde(default)]
-    pub hostname: String,
+    pub hostname: CompactString,
     /// Address state.
     pub state: LeaseState,
     /// Expiry (RFC 3339), if any.
     #[serde(default)]
-    pub expires: Option<String>,
+    pub expires: Option<CompactString>,
 }
 
 /// A reservation as the server reports it.
@@ -488,13 +496,13 @@ pub struct ServerReservation {
     /// Reserved address.
     pub ip: Ipv4Addr,
     /// Client id as reported (canonicalised by the planner).
-    pub client_id: String,
+    pub client_id: CompactString,
     /// Reservation name.
     #[serde(default)]
-    pub name: String,
+    pub name: CompactString,
     /// Reservation description.
     #[serde(default)]
-    pub description: String,
+    pub description: CompactString,
 }
 
 /// A failover relationship as the server reports it.
@@ -546,6 +554,9 @@ pub struct Ipam {
 }
 
 /// A NetBox IP address.
+///
+/// The per-address strings are [`CompactString`]s (build them with `.into()`); tags stay
+/// `String`s.
 #[derive(Debug, Clone, PartialEq, Hash, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IpamAddress {
@@ -557,19 +568,19 @@ pub struct IpamAddress {
     #[serde(default)]
     pub vrf: Option<ObjectId>,
     /// Status slug.
-    pub status: String,
+    pub status: CompactString,
     /// DNS name.
     #[serde(default)]
-    pub dns_name: String,
+    pub dns_name: CompactString,
     /// Tag slugs.
     #[serde(default)]
     pub tags: BTreeSet<String>,
     /// The `dhcp_client_id` custom field.
     #[serde(default)]
-    pub dhcp_client_id: Option<String>,
+    pub dhcp_client_id: Option<CompactString>,
     /// ETag for optimistic concurrency, if the reader captured one.
     #[serde(default)]
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
 }
 
 /// A NetBox prefix.

@@ -19,6 +19,7 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use compact_str::CompactString;
 use ipnetwork::Ipv4Network;
 use serde::{Deserialize, Serialize};
 
@@ -308,7 +309,7 @@ pub struct IpUpdate {
     /// NetBox id.
     pub id: ObjectId,
     /// If set, the update only applies while the object still has this ETag (`If-Match`).
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
     /// The new values.
     pub fields: IpFields,
     /// The change-log message.
@@ -321,7 +322,7 @@ pub struct IpDelete {
     /// NetBox id.
     pub id: ObjectId,
     /// If set, the delete only applies while the object still has this ETag (`If-Match`).
-    pub etag: Option<String>,
+    pub etag: Option<CompactString>,
     /// The change-log message.
     pub changelog_message: String,
 }

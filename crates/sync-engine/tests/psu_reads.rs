@@ -140,7 +140,7 @@ impl Counted {
         let proxies = sim
             .servers()
             .iter()
-            .map(|e| (e.name.clone(), CountingProxy::start(e.addr)))
+            .map(|e| (e.name.as_str().into(), CountingProxy::start(e.addr)))
             .collect();
         Self { sim, proxies }
     }
@@ -157,8 +157,8 @@ impl Counted {
             for f in server.failovers.values() {
                 if server.name < f.partner_server {
                     out.push((
-                        server.name.clone(),
-                        f.partner_server.clone(),
+                        server.name.as_str().into(),
+                        f.partner_server.as_str().into(),
                         f.name.clone(),
                     ));
                 }

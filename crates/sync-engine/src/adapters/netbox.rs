@@ -23,6 +23,7 @@ use std::fmt;
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
+use compact_str::CompactString;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use ipnetwork::IpNetwork;
 use serde_json::{Map, Value};
@@ -359,16 +360,20 @@ fn to_address(ip: &IpAddress, etag: Option<String>) -> Option<IpamAddress> {
         id: ip.id,
         address,
         vrf: ip.vrf.as_ref().map(|v| v.id),
-        status: ip.status.clone().unwrap_or_default(),
-        dns_name: ip.dns_name.clone(),
+        status: ip
+            .status
+            .as_deref()
+            .map(CompactString::from)
+            .unwrap_or_default(),
+        dns_name: ip.dns_name.as_str().into(),
         tags: ip.tags.iter().map(|t| t.slug.clone()).collect(),
-        dhcp_client_id: ip.dhcp_client_id().map(str::to_owned),
-        etag: etag.or_else(|| ip.etag()),
+        dhcp_client_id: ip.dhcp_client_id().map(CompactString::from),
+        etag: etag.or_else(|| ip.etag()).map(CompactString::from),
     })
 }
 
-fn client_id_value(id: Option<&String>) -> Value {
-    id.map_or(Value::Null, |s| Value::String(s.clone()))
+fn client_id_value(id: Option<&str>) -> Value {
+    id.map_or(Value::Null, |s| Value::String(s.to_owned()))
 }
 
 /// The PATCH body of the managed fields (other fields stay untouched).
@@ -376,11 +381,11 @@ fn update_body(fields: &IpFields) -> IpAddressWrite {
     let mut cf = Map::new();
     cf.insert(
         DHCP_CLIENT_ID_FIELD.to_owned(),
-        client_id_value(fields.dhcp_client_id.as_ref()),
+        client_id_value(fields.dhcp_client_id.as_deref()),
     );
     IpAddressWrite {
-        status: Some(fields.status.clone()),
-        dns_name: Some(fields.dns_name.clone()),
+        status: Some(fields.status.as_str().to_owned()),
+        dns_name: Some(fields.dns_name.as_str().to_owned()),
         custom_fields: Some(cf),
         ..IpAddressWrite::default()
     }
@@ -389,10 +394,10 @@ fn update_body(fields: &IpFields) -> IpAddressWrite {
 fn create_body(item: &NewIp) -> IpAddressWrite {
     let mut w = IpAddressWrite::new(IpNetwork::V4(item.address))
         .vrf(item.vrf)
-        .status(item.fields.status.clone())
-        .dns_name(item.fields.dns_name.clone());
+        .status(item.fields.status.as_str())
+        .dns_name(item.fields.dns_name.as_str());
     if let Some(cid) = &item.fields.dhcp_client_id {
-        w = w.custom_field(DHCP_CLIENT_ID_FIELD, Value::String(cid.clone()));
+        w = w.custom_field(DHCP_CLIENT_ID_FIELD, Value::String(cid.as_str().to_owned()));
     }
     w
 }

@@ -20,6 +20,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
+use compact_str::{CompactString, ToCompactString};
 use ipnetwork::{IpNetwork, Ipv4Network};
 use time::format_description::well_known::Rfc3339;
 use windhcp_dhcp_model::{
@@ -110,7 +111,7 @@ impl PsuConnector {
         Self {
             connections: connections
                 .into_iter()
-                .map(|c| (c.name.clone(), c))
+                .map(|c| (c.name.as_str().into(), c))
                 .collect(),
         }
     }
@@ -121,7 +122,7 @@ impl DhcpConnector for PsuConnector {
     async fn connect(&self, server: &str) -> Result<Arc<dyn DhcpServer>, DhcpError> {
         let Some(connection) = self.connections.get(server) else {
             return Err(DhcpError::Unreachable {
-                server: server.to_owned(),
+                server: server.into(),
                 message: "no connection settings for this server".to_owned(),
             });
         };
@@ -135,7 +136,7 @@ pub fn map_error(server: &str, e: &PsuError) -> DhcpError {
     let message = e.to_string();
     match e {
         PsuError::Unauthorized { .. } | PsuError::Forbidden { .. } => DhcpError::Unauthorized {
-            server: server.to_owned(),
+            server: server.into(),
             message,
         },
         PsuError::NotFound { .. } => DhcpError::NotFound { what: message },
@@ -144,7 +145,7 @@ pub fn map_error(server: &str, e: &PsuError) -> DhcpError {
         | PsuError::InvalidRequest { .. } => DhcpError::Rejected { message },
         _ if e.may_have_reached_server() => DhcpError::Indeterminate { message },
         _ => DhcpError::Unreachable {
-            server: server.to_owned(),
+            server: server.into(),
             message,
         },
     }
@@ -193,9 +194,13 @@ fn lease_of(l: &Lease) -> Option<ServerLease> {
         client_id: l
             .client_id
             .as_ref()
-            .map(ToString::to_string)
+            .map(ToCompactString::to_compact_string)
             .unwrap_or_default(),
-        hostname: l.hostname.clone().unwrap_or_default(),
+        hostname: l
+            .hostname
+            .as_deref()
+            .map(CompactString::from)
+            .unwrap_or_default(),
         state: match &l.address_state {
             AddressState::Active => LeaseState::Active,
             AddressState::ActiveReservation => LeaseState::ActiveReservation,
@@ -205,16 +210,27 @@ fn lease_of(l: &Lease) -> Option<ServerLease> {
             AddressState::InactiveReservation => LeaseState::InactiveReservation,
             _ => LeaseState::Other,
         },
-        expires: l.expires_at.and_then(|t| t.format(&Rfc3339).ok()),
+        expires: l
+            .expires_at
+            .and_then(|t| t.format(&Rfc3339).ok())
+            .map(CompactString::from),
     })
 }
 
 fn reservation_of(r: &Reservation) -> Option<ServerReservation> {
     Some(ServerReservation {
         ip: v4(r.ip)?,
-        client_id: r.client_id.to_string(),
-        name: r.name.clone().unwrap_or_default(),
-        description: r.description.clone().unwrap_or_default(),
+        client_id: r.client_id.to_compact_string(),
+        name: r
+            .name
+            .as_deref()
+            .map(CompactString::from)
+            .unwrap_or_default(),
+        description: r
+            .description
+            .as_deref()
+            .map(CompactString::from)
+            .unwrap_or_default(),
     })
 }
 

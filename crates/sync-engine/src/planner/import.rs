@@ -7,11 +7,11 @@ use super::scopes::{canonical_network, import_scope, push, skipped};
 use super::{Planner, phase};
 use crate::plan::{Action, ActionContext, Reason, ScopeRef};
 use crate::report::{Conflict, ImportCategory, ImportReport};
-use crate::snapshot::{AddressRange, Inventory, Read, ScopeSourceRef};
+use crate::snapshot::{AddressRange, Inventory, Read, ScopeSourceRef, ServerName};
 
 /// Match a hostname reported by the PSU to an inventory server: exact (case-insensitive) first,
 /// then by the first DNS label when exactly one server has it.
-fn match_server(inv: &Inventory, reported: &str) -> Option<String> {
+fn match_server(inv: &Inventory, reported: &str) -> Option<ServerName> {
     let reported = reported.trim().trim_end_matches('.');
     if reported.is_empty() {
         return None;
@@ -37,7 +37,7 @@ pub(super) fn plan(p: &mut Planner<'_>, server: &str) {
     let inv = &snap.inventory;
     let mut counts = ImportReport::default();
     let context = ActionContext {
-        server: server.to_owned(),
+        server: server.into(),
         scope: None,
         vrf: None,
     };
@@ -176,7 +176,7 @@ pub(super) fn plan(p: &mut Planner<'_>, server: &str) {
                         });
                         continue;
                     }
-                    None => ScopeSourceRef::Server(server.to_owned()),
+                    None => ScopeSourceRef::Server(server.into()),
                 };
                 let outcome = import_scope(
                     snap,

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
+use compact_str::CompactString;
 use ipnetwork::Ipv4Network;
 
 use super::Out;
@@ -59,8 +60,8 @@ pub(crate) struct IpCounts {
 /// A NetBox reserved IP that should exist as a reservation on the server.
 struct Wanted {
     address: Ipv4Addr,
-    client_id: String,
-    name: String,
+    client_id: CompactString,
+    name: CompactString,
 }
 
 fn sorted_by_ip<T, F>(items: &[T], ip: F, keep: impl Fn(&T) -> bool) -> Vec<&T>
@@ -87,7 +88,7 @@ where
 
 fn ctx(s: &ScopeIps<'_>) -> ActionContext {
     ActionContext {
-        server: s.server.to_owned(),
+        server: s.server.into(),
         scope: Some(s.network),
         vrf: s.vrf,
     }
@@ -120,7 +121,7 @@ struct Run<'a, 'o> {
     context: ActionContext,
     cleanup: bool,
     /// NetBox reserved IPs wanted on the server, by canonical client id (first address wins).
-    wanted_by_client: BTreeMap<String, Ipv4Addr>,
+    wanted_by_client: BTreeMap<CompactString, Ipv4Addr>,
     /// The fields the current address will have after this plan (when the plan changes them).
     after: Option<IpFields>,
     /// Server reservations this plan deletes as stale; the push pass must not update them too
@@ -133,7 +134,7 @@ struct Run<'a, 'o> {
 }
 
 /// A field of an IP that an update may set; `None` keeps the current value.
-type NewValue = Option<String>;
+type NewValue = Option<CompactString>;
 
 impl<'a> Run<'a, '_> {
     /// The lease-info row of IP `id` (memoised for the current address).
@@ -160,11 +161,11 @@ impl<'a> Run<'a, '_> {
     }
 
     /// Canonical client id from the server, reporting an unparsable one.
-    fn server_client_id(&mut self, address: Ipv4Addr, raw: &str) -> Option<String> {
+    fn server_client_id(&mut self, address: Ipv4Addr, raw: &str) -> Option<CompactString> {
         let c = canonical_client_id(raw);
         if c.is_none() && !raw.trim().is_empty() {
             self.out.report.conflicts.push(Conflict::InvalidClientId {
-                server: self.s.server.to_owned(),
+                server: self.s.server.into(),
                 address,
                 value: raw.to_owned(),
             });
@@ -189,12 +190,12 @@ impl<'a> Run<'a, '_> {
     }
 
     /// The dns_name the server's name asks for: `Some(lowercased)` to write, `None` to keep.
-    fn wanted_dns(&mut self, address: Ipv4Addr, raw: &str, current: &str) -> Option<String> {
+    fn wanted_dns(&mut self, address: Ipv4Addr, raw: &str, current: &str) -> Option<CompactString> {
         match classify_dns_name(raw) {
             DnsName::Empty => None,
             DnsName::Invalid => {
                 self.out.report.conflicts.push(Conflict::InvalidDnsName {
-                    server: self.s.server.to_owned(),
+                    server: self.s.server.into(),
                     address,
                     name: raw.to_owned(),
                 });
@@ -204,7 +205,10 @@ impl<'a> Run<'a, '_> {
                 if equals_lowercased(current, name) {
                     None
                 } else {
-                    Some(name.to_ascii_lowercase())
+                    // Lowercased in place: no intermediate `String`, no heap for short names.
+                    let mut lower = CompactString::from(name);
+                    lower.make_ascii_lowercase();
+                    Some(lower)
                 }
             }
         }
@@ -231,9 +235,9 @@ impl<'a> Run<'a, '_> {
                 },
                 Action::UpsertLeaseInfo {
                     ip: IpRef::Existing(ip.id),
-                    hostname: hostname.to_owned(),
+                    hostname: hostname.into(),
                     active,
-                    expires: expires.map(str::to_owned),
+                    expires: expires.map(CompactString::from),
                 },
             );
         }
@@ -288,9 +292,9 @@ impl<'a> Run<'a, '_> {
                     address: net,
                     vrf: self.s.vrf,
                 },
-                hostname: li.0.to_owned(),
+                hostname: li.0.into(),
                 active: li.1,
-                expires: li.2.map(str::to_owned),
+                expires: li.2.map(CompactString::from),
             },
         );
     }
@@ -315,7 +319,7 @@ impl<'a> Run<'a, '_> {
             return;
         }
         let after = IpFields {
-            status: status.to_owned(),
+            status: status.into(),
             dns_name: dns_name.unwrap_or_else(|| ip.dns_name.clone()),
             dhcp_client_id: client_id.or_else(|| ip.dhcp_client_id.clone()),
         };
@@ -345,7 +349,7 @@ impl<'a> Run<'a, '_> {
 
     fn skip_protected(&mut self, ip: &IpamAddress, address: Ipv4Addr) {
         self.out.report.skipped.push(Skipped::ProtectedIp {
-            server: self.s.server.to_owned(),
+            server: self.s.server.into(),
             ip_id: ip.id,
             address,
         });
@@ -353,10 +357,10 @@ impl<'a> Run<'a, '_> {
 
     fn skip_foreign(&mut self, ip: &IpamAddress, address: Ipv4Addr) {
         self.out.report.skipped.push(Skipped::ForeignStatus {
-            server: self.s.server.to_owned(),
+            server: self.s.server.into(),
             ip_id: ip.id,
             address,
-            status: ip.status.clone(),
+            status: ip.status.as_str().to_owned(),
         });
     }
 
@@ -631,7 +635,7 @@ pub(crate) fn plan_scope_ips(
     counts.reservations = reservations.len() as u64;
 
     // NetBox reserved IPs with a client id, before this run's changes (first address wins).
-    let mut wanted_by_client: BTreeMap<String, Ipv4Addr> = BTreeMap::new();
+    let mut wanted_by_client: BTreeMap<CompactString, Ipv4Addr> = BTreeMap::new();
     if settings.push_reservations {
         for (addr, slot) in index.range(s.vrf, net_first, net_last) {
             if let Slot::One(ip) = slot
@@ -667,7 +671,7 @@ pub(crate) fn plan_scope_ips(
                     .report
                     .conflicts
                     .push(Conflict::ReservationOutsideScope {
-                        server: s.server.to_owned(),
+                        server: s.server.into(),
                         network: s.network,
                         address: r.ip,
                     });
@@ -709,7 +713,7 @@ pub(crate) fn plan_scope_ips(
         run.after = None;
         if l.is_some() && s.exclusions.iter().any(|e| e.contains(address)) {
             run.out.report.conflicts.push(Conflict::LeaseInExclusion {
-                server: s.server.to_owned(),
+                server: s.server.into(),
                 network: s.network,
                 address,
             });
@@ -784,7 +788,7 @@ fn collect_wanted(
             .report
             .skipped
             .push(Skipped::ReservationWithoutClientId {
-                server: run.s.server.to_owned(),
+                server: run.s.server.into(),
                 network: run.s.network,
                 address,
             });
@@ -792,7 +796,7 @@ fn collect_wanted(
     }
     let Some(client_id) = canonical_client_id(raw) else {
         run.out.report.conflicts.push(Conflict::InvalidClientId {
-            server: run.s.server.to_owned(),
+            server: run.s.server.into(),
             address,
             value: raw.to_owned(),
         });
@@ -820,7 +824,7 @@ fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted>, server: &[Serve
                 .report
                 .conflicts
                 .push(Conflict::DuplicateClientIdInScope {
-                    server: run.s.server.to_owned(),
+                    server: run.s.server.into(),
                     network: run.s.network,
                     client_id: (*client_id).to_owned(),
                     addresses: addresses.clone(),

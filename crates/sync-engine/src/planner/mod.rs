@@ -244,7 +244,7 @@ pub fn plan_import(snapshot: &Snapshot, server: &str) -> Plan {
     let mut planner = Planner::new(snapshot);
     import::plan(&mut planner, server);
     planner.finish(PlanKind::Import {
-        server: server.to_owned(),
+        server: server.into(),
     })
 }
 
@@ -321,7 +321,7 @@ impl<'a> Planner<'a> {
         let inv = &self.snap.inventory;
         for scope in inv.scopes.values() {
             let (server, why) = match &scope.source {
-                ScopeSourceRef::Unassigned => (String::new(), IneligibleReason::Unassigned),
+                ScopeSourceRef::Unassigned => (ServerName::default(), IneligibleReason::Unassigned),
                 ScopeSourceRef::Server(name) => match inv.servers.get(name) {
                     None => (name.clone(), IneligibleReason::ServerNotRead),
                     Some(s) if !s.sync_standalone => {
@@ -330,7 +330,7 @@ impl<'a> Planner<'a> {
                     Some(_) => continue,
                 },
                 ScopeSourceRef::Failover(name) => match inv.failovers.get(name) {
-                    None => (String::new(), IneligibleReason::UnknownFailover),
+                    None => (ServerName::default(), IneligibleReason::UnknownFailover),
                     Some(f) if !f.sync_enabled => {
                         (f.primary.clone(), IneligibleReason::FailoverSyncDisabled)
                     }
@@ -409,7 +409,7 @@ impl<'a> Planner<'a> {
                     .first()
                     .map_or_else(|| Ipv4Network::from(*net), |s| canonical_network(s.network));
                 self.out.report.conflicts.push(Conflict::DuplicateScope {
-                    server: server.to_owned(),
+                    server: server.into(),
                     network,
                     ids: scopes.iter().map(|s| s.id).collect(),
                 });
@@ -433,7 +433,7 @@ impl<'a> Planner<'a> {
             && local_count >= guard as usize;
         if suspicious && writer {
             self.out.report.conflicts.push(Conflict::SuspiciouslyEmpty {
-                server: server.to_owned(),
+                server: server.into(),
                 network: None,
                 managed: u32::try_from(local_count).unwrap_or(u32::MAX),
             });
@@ -452,7 +452,7 @@ impl<'a> Planner<'a> {
                 &mut self.out,
                 phase::REPLICATE,
                 &ActionContext {
-                    server: server.to_owned(),
+                    server: server.into(),
                     scope: None,
                     vrf: None,
                 },
@@ -480,7 +480,7 @@ impl<'a> Planner<'a> {
             Some(name) => {
                 if !snap.inventory.failovers.contains_key(name) {
                     self.out.report.conflicts.push(Conflict::UnknownFailover {
-                        server: server.to_owned(),
+                        server: server.into(),
                         network,
                         failover: name.clone(),
                     });
@@ -495,7 +495,7 @@ impl<'a> Planner<'a> {
                 if !(standalone && writer) {
                     return;
                 }
-                ScopeSourceRef::Server(server.to_owned())
+                ScopeSourceRef::Server(server.into())
             }
         };
         // A scope NetBox knows under another owner is never duplicated.
@@ -509,7 +509,7 @@ impl<'a> Planner<'a> {
         }
         if snap.settings.push_scope_info {
             self.out.report.skipped.push(Skipped::ServerOnlyScopeKept {
-                server: server.to_owned(),
+                server: server.into(),
                 network,
             });
             return;
@@ -579,7 +579,7 @@ impl<'a> Planner<'a> {
         let prefix = local.prefix_id.and_then(|id| snap.ipam.prefixes.get(&id));
         let vrf = prefix.and_then(|p| p.vrf);
         let context = ActionContext {
-            server: server.to_owned(),
+            server: server.into(),
             scope: Some(network),
             vrf,
         };
@@ -594,14 +594,14 @@ impl<'a> Planner<'a> {
             // Pull: the server wins.
             let mut changes = attribute_changes(local, rs, true);
             let wanted_source = match &rs.failover {
-                None if writer => Some(ScopeSourceRef::Server(server.to_owned())),
+                None if writer => Some(ScopeSourceRef::Server(server.into())),
                 None => None,
                 Some(name) if snap.inventory.failovers.contains_key(name) => {
                     Some(ScopeSourceRef::Failover(name.clone()))
                 }
                 Some(name) => {
                     so.report.conflicts.push(Conflict::UnknownFailover {
-                        server: server.to_owned(),
+                        server: server.into(),
                         network,
                         failover: name.clone(),
                     });
@@ -763,7 +763,7 @@ impl<'a> Planner<'a> {
         if st.sync_ip_addresses || st.push_reservations {
             match prefix {
                 None => so.report.conflicts.push(Conflict::ScopeWithoutPrefix {
-                    server: server.to_owned(),
+                    server: server.into(),
                     network,
                 }),
                 Some(prefix) => {
@@ -816,7 +816,7 @@ impl<'a> Planner<'a> {
             Some(Read::Ok(v)) => Some(v),
             Some(Read::Failed { error }) => {
                 out.report.conflicts.push(Conflict::ReadFailed {
-                    server: server.to_owned(),
+                    server: server.into(),
                     what,
                     network: Some(network),
                     error: error.clone(),
@@ -862,7 +862,7 @@ impl<'a> Planner<'a> {
             if let Some(error) = error {
                 failed = true;
                 so.report.conflicts.push(Conflict::ReadFailed {
-                    server: server.to_owned(),
+                    server: server.into(),
                     what,
                     network: Some(network),
                     error: error.to_owned(),
@@ -926,7 +926,7 @@ impl<'a> Planner<'a> {
             if managed >= guard as usize {
                 cleanup = false;
                 so.report.conflicts.push(Conflict::SuspiciouslyEmpty {
-                    server: server.to_owned(),
+                    server: server.into(),
                     network: Some(network),
                     managed: u32::try_from(managed).unwrap_or(u32::MAX),
                 });
@@ -969,7 +969,7 @@ impl<'a> Planner<'a> {
         let prefix = local.prefix_id.and_then(|id| snap.ipam.prefixes.get(&id));
         let vrf = prefix.and_then(|p| p.vrf);
         let context = ActionContext {
-            server: server.to_owned(),
+            server: server.into(),
             scope: Some(network),
             vrf,
         };
@@ -1085,7 +1085,7 @@ impl<'a> Planner<'a> {
         ) {
             so.actions.retain_non_deletions_since(&so.since);
             so.report.conflicts.push(Conflict::DeletionsWithheld {
-                server: Some(server.to_owned()),
+                server: Some(server.into()),
                 network: Some(network),
                 planned: deletions,
                 candidates: bucket.candidates,

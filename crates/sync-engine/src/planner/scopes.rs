@@ -385,7 +385,7 @@ pub(crate) fn import_scope(
     let mut outcome = ImportOutcome::default();
     let network = canonical_network(remote.network);
     let context = ActionContext {
-        server: server.to_owned(),
+        server: server.into(),
         scope: Some(network),
         vrf: None,
     };

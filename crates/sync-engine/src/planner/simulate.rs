@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use ipnetwork::Ipv4Network;
 
 use crate::plan::{Action, IpRef, OptionValueRef, Plan, PrefixRef, ScopeChange, ScopeRef};
@@ -331,7 +332,7 @@ pub fn apply_to_snapshot(snapshot: &Snapshot, plan: &Plan) -> Snapshot {
                         ip: *ip,
                         client_id: client_id.clone(),
                         name: name.clone(),
-                        description: String::new(),
+                        description: CompactString::default(),
                     });
                 }
             }
@@ -374,7 +375,7 @@ fn resolve_scope(
 
 fn server_read<'s>(s: &'s mut Snapshot, server: &str) -> &'s mut ServerRead {
     s.servers
-        .entry(server.to_owned())
+        .entry(server.into())
         .or_insert_with(|| ServerRead::unreachable("not read"))
 }
 

@@ -1,15 +1,17 @@
 //! Small, allocation-free comparisons of client ids and DNS names.
 
+use compact_str::{CompactString, ToCompactString};
 use windhcp_dhcp_model::ClientId;
 use windhcp_dhcp_model::client_id::MAX_CLIENT_ID_LEN;
 
 /// The canonical spelling of a client id (`aa-bb-cc-dd-ee-ff`), or `None` if it is not one.
-pub(crate) fn canonical_client_id(raw: &str) -> Option<String> {
+/// A MAC-sized id (up to eight bytes) is stored inline.
+pub(crate) fn canonical_client_id(raw: &str) -> Option<CompactString> {
     if is_canonical_client_id(raw) {
         // Parsing and printing would give the same text back.
-        return Some(raw.to_owned());
+        return Some(raw.into());
     }
-    ClientId::parse(raw).ok().map(|id| id.to_string())
+    ClientId::parse(raw).ok().map(|id| id.to_compact_string())
 }
 
 /// Whether `raw` is already spelled canonically: 1 to 255 pairs of lowercase hex digits
@@ -137,7 +139,11 @@ mod tests {
             "",
         ] {
             let slow = ClientId::parse(raw).ok().map(|id| id.to_string());
-            assert_eq!(canonical_client_id(raw), slow, "{raw:?}");
+            assert_eq!(
+                canonical_client_id(raw).as_deref(),
+                slow.as_deref(),
+                "{raw:?}"
+            );
             if is_canonical_client_id(raw) {
                 assert_eq!(slow.as_deref(), Some(raw));
             }

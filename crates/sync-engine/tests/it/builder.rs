@@ -239,7 +239,7 @@ impl B {
                 ip: ip(addr),
                 client_id: client.into(),
                 name: name.into(),
-                description: String::new(),
+                description: Default::default(),
             });
         }
         self
@@ -307,7 +307,7 @@ impl B {
         self.snap.inventory.lease_info.insert(
             id,
             LeaseInfo {
-                hostname: String::new(),
+                hostname: Default::default(),
                 active: false,
                 expires: None,
             },

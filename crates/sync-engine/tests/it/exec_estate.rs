@@ -37,28 +37,28 @@ pub(crate) fn net(s: &str) -> Ipv4Network {
 
 pub(crate) fn fields(status: &str, dns: &str, client: Option<&str>) -> IpFields {
     IpFields {
-        status: status.to_owned(),
-        dns_name: dns.to_owned(),
-        dhcp_client_id: client.map(str::to_owned),
+        status: status.into(),
+        dns_name: dns.into(),
+        dhcp_client_id: client.map(Into::into),
     }
 }
 
 pub(crate) fn lease(addr: &str, client: &str, host: &str) -> ServerLease {
     ServerLease {
         ip: ip(addr),
-        client_id: client.to_owned(),
-        hostname: host.to_owned(),
+        client_id: client.into(),
+        hostname: host.into(),
         state: LeaseState::Active,
-        expires: Some("2030-01-01T00:00:00Z".to_owned()),
+        expires: Some("2030-01-01T00:00:00Z".into()),
     }
 }
 
 pub(crate) fn reservation(addr: &str, client: &str, name: &str) -> ServerReservation {
     ServerReservation {
         ip: ip(addr),
-        client_id: client.to_owned(),
-        name: name.to_owned(),
-        description: String::new(),
+        client_id: client.into(),
+        name: name.into(),
+        description: Default::default(),
     }
 }
 
@@ -209,7 +209,7 @@ impl Estate {
         doc.inventory.lease_info.insert(
             managed_gone,
             LeaseInfo {
-                hostname: "old-host".to_owned(),
+                hostname: "old-host".into(),
                 active: true,
                 expires: None,
             },
@@ -218,7 +218,7 @@ impl Estate {
         let scope_b = 102;
         let mut inv_a = inventory_scope(scope_a, &server_scope("10.0.1.0/24", "Office", None));
         inv_a.prefix_id = Some(p1);
-        inv_a.source = ScopeSourceRef::Server(D1.to_owned());
+        inv_a.source = ScopeSourceRef::Server(D1.into());
         // Differs from the server: pull mode renames it.
         inv_a.name = "Office (old name)".to_owned();
         let mut inv_b = inventory_scope(scope_b, &server_scope("10.0.2.0/24", "Lab", Some(FO)));

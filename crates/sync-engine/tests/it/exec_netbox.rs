@@ -14,6 +14,7 @@ use ipnetwork::Ipv4Network;
 use windhcp_netbox_client::{
     IpAddressWrite, ListQuery, NetBoxClient, RetryPolicy, Token, VrfFilter, VrfWrite, WriteOptions,
 };
+use windhcp_sync_engine::CompactString;
 use windhcp_sync_engine::adapters::netbox::{EtagMode, NetBoxIpam};
 use windhcp_sync_engine::executor::{ActionStatus, Executor};
 use windhcp_sync_engine::gather::{GatherOptions, gather};
@@ -179,7 +180,7 @@ async fn netbox_adapter_creates_lists_updates_and_deletes() {
 
     // Three creates under two messages, plus a duplicate of the first: only it fails.
     let mut with_client = new_ip(host(net, 12), vrf, "nbad: reason b");
-    with_client.fields.dhcp_client_id = Some("aa-bb-cc-00-00-12".to_owned());
+    with_client.fields.dhcp_client_id = Some("aa-bb-cc-00-00-12".into());
     let items = vec![
         new_ip(host(net, 11), vrf, "nbad: reason a"),
         with_client,
@@ -244,7 +245,7 @@ async fn netbox_adapter_creates_lists_updates_and_deletes() {
 
     // Update with the current ETag lands; the old ETag is then stale.
     let old_etag = fetched.etag.clone();
-    let update = |etag: Option<String>, dns: &str, client: Option<&str>| IpUpdate {
+    let update = |etag: Option<CompactString>, dns: &str, client: Option<&str>| IpUpdate {
         id: ids[0],
         etag,
         fields: fields("reserved", dns, client),
@@ -404,7 +405,7 @@ async fn netbox_adapter_sync_round_trip() {
     doc.upsert_server("dhcp1", true);
     let mut inv = inventory_scope(1, &server_scope(&cidr, "Office", None));
     inv.prefix_id = Some(prefix.id);
-    inv.source = ScopeSourceRef::Server("dhcp1".to_owned());
+    inv.source = ScopeSourceRef::Server("dhcp1".into());
     doc.inventory.scopes.insert(1, inv);
     doc.next_id = 1000;
     let inventory = MemoryInventory::from_document(doc);

@@ -1,6 +1,7 @@
 //! The in-memory and file-backed stores behave like the real things where the sync relies on
 //! it: uniqueness, ETags, atomic bulk writes, the server's reservation rules, durable files.
 
+use windhcp_sync_engine::CompactString;
 use windhcp_sync_engine::inventory_file::{FileInventory, InventoryDocument};
 use windhcp_sync_engine::memory::{MemoryDhcpServer, MemoryIpam};
 use windhcp_sync_engine::plan::{OptionValueSpec, ScopeChange};
@@ -77,7 +78,7 @@ async fn ipam_etags_change_with_every_write() {
     // Lists carry no ETag, like NetBox.
     assert!(ipam.list_ips(None).await.unwrap()[0].etag.is_none());
 
-    let update = |etag: Option<String>, dns: &str| IpUpdate {
+    let update = |etag: Option<CompactString>, dns: &str| IpUpdate {
         id,
         etag,
         fields: fields("dhcp", dns, None),
@@ -197,7 +198,7 @@ fn inventory_document_rules() {
     let create_scope = InventoryWrite::CreateScope {
         scope,
         prefix_id: None,
-        source: ScopeSourceRef::Server(D1.to_owned()),
+        source: ScopeSourceRef::Server(D1.into()),
     };
     let scope_id = doc.apply(&create_scope).unwrap().unwrap();
     assert!(matches!(
@@ -264,8 +265,8 @@ async fn file_inventory_persists_atomically_and_sees_hand_edits() {
             &[
                 InventoryWrite::CreateFailover {
                     name: FO.to_owned(),
-                    primary: D1.to_owned(),
-                    partner: D2.to_owned(),
+                    primary: D1.into(),
+                    partner: D2.into(),
                     mode: "LoadBalance".to_owned(),
                 },
                 InventoryWrite::DeleteScope { id: 424_242 },

@@ -136,7 +136,7 @@ async fn every_changelog_message_carries_the_plan_id() {
 
 fn ctx(server: &str, scope: Option<&str>) -> ActionContext {
     ActionContext {
-        server: server.to_owned(),
+        server: server.into(),
         scope: scope.map(net),
         vrf: None,
     }
@@ -201,7 +201,7 @@ fn misordered_plan(estate: &Estate) -> Plan {
                     address: net("10.0.9.20/24"),
                     vrf: None,
                 },
-                hostname: "h20".to_owned(),
+                hostname: "h20".into(),
                 active: true,
                 expires: None,
             },
@@ -239,7 +239,7 @@ fn misordered_plan(estate: &Estate) -> Plan {
                     prefix: net(n9),
                     vrf: None,
                 },
-                source: ScopeSourceRef::Server(D1.to_owned()),
+                source: ScopeSourceRef::Server(D1.into()),
             },
         ),
         // 4: the prefix.
@@ -261,8 +261,8 @@ fn misordered_plan(estate: &Estate) -> Plan {
             Action::PushReservation {
                 network: net("10.0.8.0/24"),
                 ip: ip("10.0.8.50"),
-                client_id: "aa-00-00-00-08-50".to_owned(),
-                name: "eight".to_owned(),
+                client_id: "aa-00-00-00-08-50".into(),
+                name: "eight".into(),
             },
         ),
         // 6: the server scope.
@@ -284,8 +284,8 @@ fn misordered_plan(estate: &Estate) -> Plan {
             Action::PushReservation {
                 network: net("10.0.2.0/24"),
                 ip: ip("10.0.2.41"),
-                client_id: "bb-00-00-00-00-40".to_owned(),
-                name: "moved".to_owned(),
+                client_id: "bb-00-00-00-00-40".into(),
+                name: "moved".into(),
             },
         ),
         // 8
@@ -296,7 +296,7 @@ fn misordered_plan(estate: &Estate) -> Plan {
             Action::DeleteReservation {
                 network: net("10.0.2.0/24"),
                 ip: ip("10.0.2.40"),
-                client_id: "bb-00-00-00-00-40".to_owned(),
+                client_id: "bb-00-00-00-00-40".into(),
             },
         ),
         // 9: the inventory scope before its exclusion.
@@ -577,7 +577,7 @@ async fn an_unreadable_failover_primary_is_replaced_by_its_partner_for_reads() {
     estate.d1.fail(Fault::new(
         DhcpOp::ListScopes,
         DhcpError::Unreachable {
-            server: D1.to_owned(),
+            server: D1.into(),
             message: "connection refused".to_owned(),
         },
     ));
@@ -599,8 +599,8 @@ async fn an_unreadable_failover_primary_is_replaced_by_its_partner_for_reads() {
             .unwrap()
             .contains(&ProgressEvent::ReadingPartner {
                 failover: FO.to_owned(),
-                primary: D1.to_owned(),
-                partner: D2.to_owned(),
+                primary: D1.into(),
+                partner: D2.into(),
             })
     );
     let connections = estate.fleet.connections();
@@ -704,7 +704,7 @@ async fn a_stale_etag_is_refused_by_the_ipam() {
         Action::UpdateIp {
             id: estate.managed_gone,
             address: current.address,
-            etag: Some("W/\"999999\"".to_owned()),
+            etag: Some("W/\"999999\"".into()),
             before: before.clone(),
             after: fields("dhcp", "new-host", Some("aa-00-00-00-00-22")),
         },

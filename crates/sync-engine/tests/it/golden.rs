@@ -11,6 +11,8 @@
 use std::net::Ipv4Addr;
 
 use ipnetwork::Ipv4Network;
+use windhcp_sync_engine::CompactString;
+use windhcp_sync_engine::compact_str::format_compact;
 use windhcp_sync_engine::planner::{apply_to_snapshot, plan_sync};
 use windhcp_sync_engine::snapshot::{
     AddressRange, InventoryScope, IpamAddress, IpamPrefix, LeaseInfo, LeaseState, Read,
@@ -50,22 +52,22 @@ impl Rng {
     }
 }
 
-fn client(n: u64, spelling: u64) -> String {
+fn client(n: u64, spelling: u64) -> CompactString {
     let b = n.to_be_bytes();
     match spelling % 4 {
-        0 => format!("00-50-56-{:02x}-{:02x}-{:02x}", b[5], b[6], b[7]),
-        1 => format!("00:50:56:{:02X}:{:02X}:{:02X}", b[5], b[6], b[7]),
-        2 => format!("0050.56{:02x}.{:02x}{:02x}", b[5], b[6], b[7]),
-        _ => "not-a-client-id".to_owned(),
+        0 => format_compact!("00-50-56-{:02x}-{:02x}-{:02x}", b[5], b[6], b[7]),
+        1 => format_compact!("00:50:56:{:02X}:{:02X}:{:02X}", b[5], b[6], b[7]),
+        2 => format_compact!("0050.56{:02x}.{:02x}{:02x}", b[5], b[6], b[7]),
+        _ => "not-a-client-id".into(),
     }
 }
 
-fn hostname(rng: &mut Rng, n: u64) -> String {
+fn hostname(rng: &mut Rng, n: u64) -> CompactString {
     match rng.below(10) {
-        0 => String::new(),
-        1 => format!("Bad Host {n}"),
-        2 => format!("PC-{n}.Corp.Example"),
-        _ => format!("pc-{n}.corp.example"),
+        0 => CompactString::default(),
+        1 => format_compact!("Bad Host {n}"),
+        2 => format_compact!("PC-{n}.Corp.Example"),
+        _ => format_compact!("pc-{n}.corp.example"),
     }
 }
 
@@ -118,7 +120,7 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
                 router: Some(addr(1)),
                 lease_lifetime_secs: Some(28_800),
                 active: true,
-                source: ScopeSourceRef::Server(S1.to_owned()),
+                source: ScopeSourceRef::Server(S1.into()),
                 exclusions: Vec::new(),
                 option_value_ids: Default::default(),
             },
@@ -141,7 +143,7 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
                         LeaseState::Expired
                     },
                     expires: if rng.chance(90) {
-                        Some(format!("2030-01-01T08:{:02}:00Z", rng.below(60)))
+                        Some(format_compact!("2030-01-01T08:{:02}:00Z", rng.below(60)))
                     } else {
                         None
                     },
@@ -151,7 +153,7 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
                         ip: a,
                         client_id: client(cid, spelling),
                         name: hostname(&mut rng, n),
-                        description: String::new(),
+                        description: CompactString::default(),
                     });
                     if rng.chance(50) {
                         scope_leases.push(ServerLease {
@@ -183,7 +185,7 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
                     }
                     let dhcp_client_id = match rng.below(6) {
                         0 => None,
-                        1 => Some(String::new()),
+                        1 => Some(CompactString::default()),
                         _ => Some(client(n + 1000 * rng.below(2), rng.below(4))),
                     };
                     b.snap.ipam.ip_addresses.insert(
@@ -192,16 +194,16 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
                             id: ip_id,
                             address: Ipv4Network::new(a, 24).unwrap(),
                             vrf,
-                            status: status.to_owned(),
+                            status: status.into(),
                             dns_name: if rng.chance(50) {
-                                format!("pc-{n}.corp.example")
+                                format_compact!("pc-{n}.corp.example")
                             } else {
-                                String::new()
+                                CompactString::default()
                             },
                             tags,
                             dhcp_client_id,
                             etag: if rng.chance(50) {
-                                Some(format!("W/\"{ip_id}\""))
+                                Some(format_compact!("W/\"{ip_id}\""))
                             } else {
                                 None
                             },
@@ -212,13 +214,13 @@ fn estate(seed: u64, leases: usize, push: bool) -> Snapshot {
                             ip_id,
                             LeaseInfo {
                                 hostname: if rng.chance(50) {
-                                    format!("pc-{n}.corp.example")
+                                    format_compact!("pc-{n}.corp.example")
                                 } else {
-                                    String::new()
+                                    CompactString::default()
                                 },
                                 active: rng.chance(60),
                                 expires: if rng.chance(50) {
-                                    Some(format!("2030-01-01T08:{:02}:00Z", rng.below(60)))
+                                    Some(format_compact!("2030-01-01T08:{:02}:00Z", rng.below(60)))
                                 } else {
                                     None
                                 },

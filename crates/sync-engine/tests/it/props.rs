@@ -289,7 +289,7 @@ fn build(g: &Gen) -> Snapshot {
                     client_id: CLIENTS[c].into(),
                     hostname: HOSTS[h].into(),
                     state: STATES[st],
-                    expires: Some(format!("2030-01-01T00:00:{o:02}Z")),
+                    expires: Some(format!("2030-01-01T00:00:{o:02}Z").into()),
                 })
                 .collect();
             // Windows keeps client ids unique among a scope's reservations (and addresses too).
@@ -308,7 +308,7 @@ fn build(g: &Gen) -> Snapshot {
                     ip: addr(i, o),
                     client_id: CLIENTS[c].into(),
                     name: HOSTS[h].into(),
-                    description: String::new(),
+                    description: Default::default(),
                 })
                 .collect();
             read.leases.insert(
@@ -364,13 +364,13 @@ fn build(g: &Gen) -> Snapshot {
                 address: ipnetwork::Ipv4Network::new(addr(scope, octet), 24).unwrap(),
                 vrf,
                 status: STATUSES[status].into(),
-                dns_name: HOSTS[dns].to_ascii_lowercase().replace(' ', "-"),
+                dns_name: HOSTS[dns].to_ascii_lowercase().replace(' ', "-").into(),
                 tags: if protected {
                     [TAG.to_owned()].into_iter().collect()
                 } else {
                     BTreeSet::new()
                 },
-                dhcp_client_id: client.map(|c| CLIENTS[c].to_owned()),
+                dhcp_client_id: client.map(|c| CLIENTS[c].into()),
                 etag: None,
             },
         );

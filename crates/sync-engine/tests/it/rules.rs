@@ -1,5 +1,6 @@
 //! One test per row of the seed README's tables (plus our documented improvements).
 
+use windhcp_sync_engine::CompactString;
 use windhcp_sync_engine::plan::{Action, IpFields, IpRef, Reason, ScopeChange};
 use windhcp_sync_engine::planner::{fallback_servers, plan_sync, servers_to_read};
 use windhcp_sync_engine::report::{BudgetLimit, Conflict, IneligibleReason, Skipped};
@@ -948,7 +949,7 @@ fn failover_primary_unreadable_partner_read_for_reads_only() {
         &[],
     );
     b.snap.settings.push_reservations = true;
-    let unreadable = [S1.to_owned()].into_iter().collect();
+    let unreadable = [CompactString::from(S1)].into_iter().collect();
     assert_eq!(
         fallback_servers(&b.snap.inventory, &unreadable),
         vec![S2.to_owned()]

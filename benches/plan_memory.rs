@@ -6,7 +6,8 @@
 //! and after each step. After the measured plan it also times `plan_id` (the snapshot's content
 //! hash, which `plan_sync` computes for every plan) on its own, to show its share.
 //!
-//! With `--long-names` the client ids (35 characters) and host names (46) are too long for a
+//! `--only first` or `--only steady` runs one of the two cases (for a profiler). With
+//! `--long-names` the client ids (35 characters) and host names (46) are too long for a
 //! small-string type to hold inline, to check that the heap case does not regress.
 //!
 //! ```text
@@ -67,7 +68,15 @@ fn main() {
         mib(rss0)
     );
 
+    // `--only first` / `--only steady`: one case alone (for a profiler).
+    let only = std::env::args()
+        .skip_while(|a| a != "--only")
+        .nth(1)
+        .unwrap_or_default();
     for steady in [false, true] {
+        if (only == "first" && steady) || (only == "steady" && !steady) {
+            continue;
+        }
         let label = if steady { "steady" } else { "first" };
         let t = Instant::now();
         let snap = if steady {

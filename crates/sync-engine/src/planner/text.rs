@@ -43,29 +43,40 @@ pub(crate) fn same_client_id(a: &str, b: &str) -> bool {
 
 /// Whether `name` is a valid NetBox DNS name: labels of `[0-9A-Za-z_-]` separated by dots (the
 /// first label may be `*`), an optional trailing dot, at most 255 characters.
+///
+/// One pass over the bytes, no splitting: after an optional leading `*.` (or a lone `*`), the
+/// rest must be made of label characters and dots, with no empty label (no leading, trailing or
+/// doubled dot).
 pub(crate) fn is_valid_dns_name(name: &str) -> bool {
     if name.is_empty() || name.len() > 255 {
         return false;
     }
-    let body = name.strip_suffix('.').unwrap_or(name);
-    if body.is_empty() {
+    let body = name.strip_suffix('.').unwrap_or(name).as_bytes();
+    let rest = match body {
+        b"*" => return true,
+        [b'*', b'.', rest @ ..] => rest,
+        _ => body,
+    };
+    let (Some(&first), Some(&last)) = (rest.first(), rest.last()) else {
+        return false;
+    };
+    if first == b'.' || last == b'.' {
         return false;
     }
-    for (i, label) in body.split('.').enumerate() {
-        if label.is_empty() {
+    let mut previous_dot = false;
+    for &b in rest {
+        let dot = b == b'.';
+        if (dot && previous_dot) || !(dot || is_label_byte(b)) {
             return false;
         }
-        if i == 0 && label == "*" {
-            continue;
-        }
-        if !label
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return false;
-        }
+        previous_dot = dot;
     }
     true
+}
+
+/// A byte allowed inside a DNS label: `[0-9A-Za-z_-]`.
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
 /// Whether `stored` already equals the lowercased `name`, without allocating.
@@ -114,6 +125,60 @@ mod tests {
         assert_eq!(classify_dns_name("  "), DnsName::Empty);
         assert_eq!(classify_dns_name("Bad Name"), DnsName::Invalid);
         assert_eq!(classify_dns_name("PC1"), DnsName::Valid("PC1"));
+    }
+
+    /// The label-by-label definition the one-pass check must agree with.
+    fn is_valid_dns_name_by_labels(name: &str) -> bool {
+        if name.is_empty() || name.len() > 255 {
+            return false;
+        }
+        let body = name.strip_suffix('.').unwrap_or(name);
+        !body.is_empty()
+            && body.split('.').enumerate().all(|(i, label)| {
+                !label.is_empty() && ((i == 0 && label == "*") || label.bytes().all(is_label_byte))
+            })
+    }
+
+    #[test]
+    fn one_pass_dns_check_agrees_with_the_label_definition() {
+        // Every string of up to five characters over an alphabet with all the interesting
+        // classes (label characters, dot, star, space, upper case, non-ASCII), plus long names.
+        let alphabet = ['a', 'Z', '0', '-', '_', '.', '*', ' ', 'é'];
+        let mut names = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &frontier {
+                for c in alphabet {
+                    let mut t = s.clone();
+                    t.push(c);
+                    next.push(t);
+                }
+            }
+            names.extend(next.iter().cloned());
+            frontier = next;
+        }
+        for long in [
+            "a".repeat(255),
+            "a".repeat(256),
+            format!("{}.", "a".repeat(254)),
+            format!("{}.", "a".repeat(255)),
+            format!("*.{}", "b.".repeat(100)),
+        ] {
+            names.push(long);
+        }
+        let mut valid = 0;
+        for name in &names {
+            let expected = is_valid_dns_name_by_labels(name);
+            assert_eq!(is_valid_dns_name(name), expected, "{name:?}");
+            valid += usize::from(expected);
+        }
+        // The alphabet does produce both outcomes in quantity.
+        assert!(
+            valid > 1_000 && names.len() - valid > 1_000,
+            "{valid} of {}",
+            names.len()
+        );
     }
 
     #[test]

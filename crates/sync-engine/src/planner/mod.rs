@@ -72,6 +72,23 @@ impl Phased {
         }
     }
 
+    /// Reserves room for `addresses` actions in the IP phase and as many in the lease-info
+    /// phase (the usual maximum: one of each per lease or reservation), so neither list is
+    /// regrown and copied while planning. The IP list also gets room for the lease-info
+    /// actions, which [`Self::into_vec`] appends to it without reallocating. Unused room is
+    /// address space only: no page of it is touched. A reservation the allocator refuses is
+    /// skipped (the lists then grow as needed).
+    fn reserve_for_addresses(&mut self, addresses: usize) {
+        let ip = usize::from(phase::IP);
+        let lease_info = usize::from(phase::LEASE_INFO);
+        if let Some(list) = self.lists.get_mut(ip) {
+            let _ = list.try_reserve(addresses.saturating_mul(2));
+        }
+        if let Some(list) = self.lists.get_mut(lease_info) {
+            let _ = list.try_reserve(addresses);
+        }
+    }
+
     /// Moves every action of `other` to the end of its phase's list here.
     fn append(&mut self, other: &mut Phased) {
         for (mine, theirs) in self.lists.iter_mut().zip(&mut other.lists) {
@@ -117,6 +134,10 @@ impl Phased {
         out.reserve_exact(total - out.len());
         for mut list in lists {
             out.append(&mut list);
+        }
+        // Give back the room reserved for actions that were not planned (shrinks in place).
+        if out.capacity() - out.len() > out.len() / 8 {
+            out.shrink_to_fit();
         }
         out
     }
@@ -185,6 +206,10 @@ pub fn plan_id(snapshot: &Snapshot) -> PlanId {
 /// Plan a sync of every eligible server in the snapshot.
 pub fn plan_sync(snapshot: &Snapshot) -> Plan {
     let mut planner = Planner::new(snapshot);
+    planner
+        .out
+        .actions
+        .reserve_for_addresses(lease_and_reservation_count(snapshot));
     planner.report_ineligible_scopes();
     let inv = &snapshot.inventory;
     for (name, server) in &inv.servers {
@@ -237,6 +262,19 @@ pub fn plan_sync(snapshot: &Snapshot) -> Plan {
         }
     }
     planner.finish(PlanKind::Sync)
+}
+
+/// The number of leases and reservations read, over every server: the usual upper bound of the
+/// IP and lease-info actions of a sync.
+fn lease_and_reservation_count(snapshot: &Snapshot) -> usize {
+    fn total<T>(reads: &BTreeMap<Ipv4Addr, Read<Vec<T>>>) -> usize {
+        reads.values().filter_map(Read::ok).map(Vec::len).sum()
+    }
+    snapshot
+        .servers
+        .values()
+        .map(|read| total(&read.leases) + total(&read.reservations))
+        .sum()
 }
 
 /// Plan a one-time import from `server` (rules: crate documentation, "Import").

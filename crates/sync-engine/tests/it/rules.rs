@@ -1225,3 +1225,42 @@ fn plan_is_deterministic_and_id_is_content_hash() {
     assert_ne!(p1.id, plan_sync(&other.snap).id);
     assert_eq!(p1.id.0.len(), 16);
 }
+
+/// The planner reserves room for one IP and one lease-info action per lease; a plan that uses
+/// little of it gives the rest back, so a small plan of a large estate holds no large buffer.
+#[test]
+fn plans_hold_no_reserved_room() {
+    let mut b = B::std();
+    for h in 10..=209u32 {
+        let addr = format!("10.0.1.{h}");
+        let mac = format!("00-50-56-00-00-{:02x}", h);
+        b = b.lease(S1, NET, &addr, &mac, &format!("pc{h}"));
+    }
+    let first = b.plan();
+    assert_eq!(first.counts().get("create_ip"), Some(&200));
+    assert_eq!(first.counts().get("upsert_lease_info"), Some(&200));
+    assert!(first.actions.capacity() <= first.actions.len() * 9 / 8);
+
+    let mut steady = windhcp_sync_engine::planner::apply_to_snapshot(&b.snap, &first);
+    assert!(plan_sync(&steady).actions.is_empty());
+    // One renamed host: one IP update and one lease-info update out of 400 reserved slots.
+    if let Some(leases) = steady
+        .servers
+        .get_mut(S1)
+        .and_then(|r| r.leases.get_mut(&ip("10.0.1.0")))
+        .and_then(|r| match r {
+            windhcp_sync_engine::snapshot::Read::Ok(v) => Some(v),
+            windhcp_sync_engine::snapshot::Read::Failed { .. } => None,
+        })
+    {
+        leases[0].hostname = "renamed".into();
+    }
+    let churn = plan_sync(&steady);
+    assert_eq!(kinds(&churn), ["update_ip", "upsert_lease_info"]);
+    assert!(
+        churn.actions.capacity() <= 4,
+        "capacity {} for {} actions",
+        churn.actions.capacity(),
+        churn.actions.len()
+    );
+}

@@ -84,13 +84,21 @@ impl Fnv {
         self.len = self.len.wrapping_add(full as u64);
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            // `rest` holds 1 to 7 bytes; gathered without a `memcpy` call.
-            let mut v = 0u64;
-            let mut n = 0u32;
-            for &b in rest {
-                v |= u64::from(b) << (8 * n);
-                n += 1;
-            }
+            // `rest` holds 1 to 7 bytes. After at least one full word they are the top bytes of
+            // the input's last eight: one load and a shift. A shorter input is gathered byte by
+            // byte (without a `memcpy` call).
+            // `rest.len()` is below 8: the conversion cannot fail.
+            let n = u32::try_from(rest.len()).unwrap_or(1);
+            let v = match bytes.last_chunk::<8>() {
+                Some(last) => u64::from_le_bytes(*last) >> (8 * (8 - n)),
+                None => {
+                    let mut v = 0u64;
+                    for (i, &b) in rest.iter().enumerate() {
+                        v |= u64::from(b) << (8 * i);
+                    }
+                    v
+                }
+            };
             self.small(v, n);
         }
     }

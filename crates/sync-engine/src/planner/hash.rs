@@ -1,11 +1,14 @@
 //! The deterministic plan id: a content hash of the snapshot.
 //!
 //! Definition: a 64-bit multiply-rotate hash over the standard `Hash` encoding of each part of
-//! the snapshot (stable for a given toolchain and byte order). Collections
-//! whose order carries no meaning (leases, reservations, exclusions, options, failovers read
-//! from a server, a scope's exclusions in the inventory) are hashed element by element and
-//! combined with a commutative sum of mixed element hashes, so reading the same data in another
-//! order gives the same id without sorting or cloning anything.
+//! the snapshot (stable for a given toolchain and byte order). Collections whose order carries
+//! no meaning (leases, reservations, exclusions, options, failovers read from a server, a
+//! scope's exclusions in the inventory) are hashed element by element and combined with a
+//! commutative sum of mixed element hashes, so reading the same data in another order gives the
+//! same id without sorting or cloning anything. The per-lease rows — leases and reservations
+//! read from a server, NetBox IP addresses and lease-info rows, almost all of a big snapshot —
+//! are summed the same way, but each row's hash is a fixed-layout fingerprint
+//! ([`super::rows`]) instead of the generic `Hash` encoding, which is several times faster.
 
 use std::hash::{Hash, Hasher};
 
@@ -169,17 +172,46 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Order-independent hash of a collection.
-fn unordered<'a, T: Hash + 'a>(items: impl IntoIterator<Item = &'a T>) -> (u64, u64) {
+/// Order-independent hash of a collection: the wrapping sum of the mixed element hashes, and
+/// the count. Each element is hashed on its own, so the elements' hash chains do not depend on
+/// each other and the processor overlaps them.
+fn unordered<T: Hash>(items: impl IntoIterator<Item = T>) -> (u64, u64) {
     let mut sum = 0u64;
     let mut count = 0u64;
     for item in items {
         let mut h = Fnv::new();
-        h.value(item);
+        h.value(&item);
         sum = sum.wrapping_add(h.digest());
         count += 1;
     }
     (sum, count)
+}
+
+/// A collection of per-lease rows hashed as a set: the wrapping sum of the rows' fingerprints
+/// (see [`super::rows`]) and their count.
+fn rows<T>(out: &mut Fnv, items: impl IntoIterator<Item = T>, fingerprint: impl Fn(T) -> u64) {
+    let mut sum = 0u64;
+    let mut count = 0u64;
+    for item in items {
+        sum = sum.wrapping_add(fingerprint(item));
+        count += 1;
+    }
+    out.u64(sum);
+    out.u64(count);
+}
+
+/// A server read of per-lease rows (leases or reservations).
+fn read_rows<T>(out: &mut Fnv, read: &Read<Vec<T>>, fingerprint: impl Fn(&T) -> u64) {
+    match read {
+        Read::Ok(items) => {
+            out.bytes(b"ok");
+            rows(out, items, fingerprint);
+        }
+        Read::Failed { error } => {
+            out.bytes(b"failed");
+            out.value(error);
+        }
+    }
 }
 
 fn read_unordered<T: Hash>(out: &mut Fnv, read: &Read<Vec<T>>) {
@@ -226,7 +258,10 @@ pub(crate) fn snapshot_hash(snapshot: &Snapshot) -> u64 {
         h.u64(count);
     }
     h.value(&inv.option_values);
-    h.value(&inv.lease_info);
+    h.bytes(b"lease_info");
+    rows(&mut h, &inv.lease_info, |(k, li)| {
+        super::rows::lease_info(*k, li)
+    });
 
     for (name, read) in &snapshot.servers {
         h.value(name);
@@ -234,12 +269,12 @@ pub(crate) fn snapshot_hash(snapshot: &Snapshot) -> u64 {
         read_unordered(&mut h, &read.failovers);
         for (sid, r) in &read.leases {
             h.value(sid);
-            read_unordered(&mut h, r);
+            read_rows(&mut h, r, super::rows::lease);
         }
         h.bytes(b"reservations");
         for (sid, r) in &read.reservations {
             h.value(sid);
-            read_unordered(&mut h, r);
+            read_rows(&mut h, r, super::rows::reservation);
         }
         h.bytes(b"exclusions");
         for (sid, r) in &read.exclusions {
@@ -253,7 +288,10 @@ pub(crate) fn snapshot_hash(snapshot: &Snapshot) -> u64 {
         }
     }
     h.bytes(b"ipam");
-    h.value(&snapshot.ipam);
+    h.value(&snapshot.ipam.prefixes);
+    rows(&mut h, &snapshot.ipam.ip_addresses, |(k, ip)| {
+        super::rows::ip_address(*k, ip)
+    });
     h.digest()
 }
 

@@ -638,7 +638,7 @@ pub(crate) fn plan_scope_ips(
     let mut wanted_by_client: BTreeMap<CompactString, Ipv4Addr> = BTreeMap::new();
     if settings.push_reservations {
         for (addr, slot) in index.range(s.vrf, net_first, net_last) {
-            if let Slot::One(ip) = slot
+            if let Slot::One(ip, _) = slot
                 && ip.status == settings.reservation_status
                 && let Some(c) = ip.dhcp_client_id.as_deref().and_then(canonical_client_id)
             {
@@ -728,7 +728,11 @@ pub(crate) fn plan_scope_ips(
                 });
                 continue;
             }
-            Some(Slot::One(ip)) => Some(ip),
+            Some(Slot::One(ip, li)) => {
+                // The index joined the row already: no search of the lease-info map.
+                run.last_li = Some((ip.id, li));
+                Some(ip)
+            }
             None => None,
         };
         if let Some(ip) = existing {

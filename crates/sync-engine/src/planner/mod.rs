@@ -7,6 +7,7 @@ mod hash;
 mod import;
 mod index;
 mod ips;
+mod rows;
 mod scopes;
 mod simulate;
 mod text;
@@ -346,7 +347,7 @@ impl<'a> Planner<'a> {
         }
         Self {
             snap,
-            index: IpIndex::new(&snap.ipam),
+            index: IpIndex::new(&snap.ipam, &snap.inventory.lease_info),
             out: Out::default(),
             created_options: BTreeSet::new(),
             created_prefixes: BTreeSet::new(),
@@ -937,21 +938,20 @@ impl<'a> Planner<'a> {
             if !leased.is_sorted() {
                 leased.sort_unstable();
             }
-            let lease_info = &snap.inventory.lease_info;
             let (mut by_lease, mut by_reservation) = (0usize, 0usize);
             for (addr, slot) in self.index.range(vrf, domain.start, domain.end) {
                 let addr = Ipv4Addr::from(addr);
-                let index::Slot::One(ip) = slot else {
+                let index::Slot::One(ip, li) = slot else {
                     continue;
                 };
                 if ip.status == st.lease_status && reserved.binary_search(&addr).is_err() {
-                    if no_leases && lease_info.contains_key(&ip.id) {
+                    if no_leases && li.is_some() {
                         by_lease += 1;
                     }
                 } else if ip.status == st.reservation_status
                     && leased.binary_search(&addr).is_err()
                     && no_reservations
-                    && lease_info.contains_key(&ip.id)
+                    && li.is_some()
                 {
                     by_reservation += 1;
                 }

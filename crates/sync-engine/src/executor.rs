@@ -45,7 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::plan::{
     Action, IpFields, IpRef, OptionValueRef, OptionValueSpec, Plan, PlanId, PlannedAction,
-    PrefixRef, Reason, ScopeChange, ScopeRef,
+    PrefixRef, Reason, ScopeChange, ScopeRef, ScopeSpec,
 };
 use crate::snapshot::{
     AddressRange, Inventory as InventoryData, InventoryScope, IpamAddress, LeaseInfo, ObjectId,
@@ -389,7 +389,7 @@ impl Executor {
             } => Work::Ipam(IpamWork::Update(IpUpdate {
                 id: *id,
                 etag: run.etags.get(id).cloned().or_else(|| etag.clone()),
-                fields: after.clone(),
+                fields: IpFields::clone(after),
                 changelog_message: message(),
             })),
             Action::DeleteIp { id, etag, .. } => Work::Ipam(IpamWork::Delete(IpDelete {
@@ -426,7 +426,7 @@ impl Executor {
                 prefix,
                 source,
             } => Work::Inventory(InventoryWrite::CreateScope {
-                scope: scope.clone(),
+                scope: ScopeSpec::clone(scope),
                 prefix_id: Some(run.resolve_prefix(prefix)?),
                 source: source.clone(),
             }),
@@ -474,7 +474,7 @@ impl Executor {
                 options,
                 failover,
             } => Work::Server(ServerWork::CreateScope {
-                scope: scope.clone(),
+                scope: ScopeSpec::clone(scope),
                 options: options.clone(),
                 failover: failover.clone(),
             }),
@@ -857,7 +857,7 @@ enum IpamWork {
 #[derive(Debug)]
 enum ServerWork {
     CreateScope {
-        scope: crate::plan::ScopeSpec,
+        scope: ScopeSpec,
         options: Vec<OptionValueSpec>,
         failover: Option<String>,
     },
@@ -1398,7 +1398,7 @@ mod verify {
                         dns_name: current.dns_name.clone(),
                         dhcp_client_id: current.dhcp_client_id.clone(),
                     };
-                    if &now != before {
+                    if now != **before {
                         return stale(format!(
                             "IP {} changed since the plan was made ({})",
                             current.address.ip(),
@@ -1539,7 +1539,7 @@ mod verify {
                     None => Some(format!("reservation {ip} no longer exists on {server}")),
                     Some(r)
                         if !same_client_id(&r.client_id, before_client_id)
-                            || r.name != *before_name =>
+                            || r.name != **before_name =>
                     {
                         Some(format!("reservation {ip} changed on {server}"))
                     }

@@ -290,10 +290,10 @@ pub enum Action {
         address: Ipv4Network,
         /// ETag read with the snapshot, if any.
         etag: Option<CompactString>,
-        /// The fields before.
-        before: IpFields,
-        /// The fields after.
-        after: IpFields,
+        /// The fields before (boxed, like `after`, to keep every action small).
+        before: Box<IpFields>,
+        /// The fields after (boxed to keep every action small).
+        after: Box<IpFields>,
     },
     /// Downgrade a reservation-status IP to the lease status.
     DowngradeIp {
@@ -303,10 +303,10 @@ pub enum Action {
         address: Ipv4Network,
         /// ETag read with the snapshot, if any.
         etag: Option<CompactString>,
-        /// The fields before.
-        before: IpFields,
-        /// The fields after.
-        after: IpFields,
+        /// The fields before (boxed, like `after`, to keep every action small).
+        before: Box<IpFields>,
+        /// The fields after (boxed to keep every action small).
+        after: Box<IpFields>,
     },
     /// Delete a NetBox IP address.
     DeleteIp {
@@ -316,8 +316,8 @@ pub enum Action {
         address: Ipv4Network,
         /// ETag read with the snapshot, if any.
         etag: Option<CompactString>,
-        /// The fields before.
-        before: IpFields,
+        /// The fields before (boxed to keep every action small).
+        before: Box<IpFields>,
     },
     /// Create or update the lease-info row of an IP (marks it DHCP-managed; not change-logged).
     UpsertLeaseInfo {
@@ -345,8 +345,8 @@ pub enum Action {
     },
     /// Create a scope in the inventory.
     CreateInventoryScope {
-        /// The scope.
-        scope: ScopeSpec,
+        /// The scope (boxed to keep every action small).
+        scope: Box<ScopeSpec>,
         /// Its prefix.
         prefix: PrefixRef,
         /// Its source.
@@ -409,8 +409,8 @@ pub enum Action {
     // --- DHCP server writes -----------------------------------------------------------------
     /// Create a scope on the server.
     CreateServerScope {
-        /// The scope.
-        scope: ScopeSpec,
+        /// The scope (boxed to keep every action small).
+        scope: Box<ScopeSpec>,
         /// Option values to set.
         options: Vec<OptionValueSpec>,
         /// Failover relationship to enrol in.
@@ -462,12 +462,12 @@ pub enum Action {
         network: Ipv4Network,
         /// Reserved address.
         ip: Ipv4Addr,
-        /// Client id before.
-        before_client_id: CompactString,
+        /// Client id before (boxed, like `before_name`, to keep every action small).
+        before_client_id: Box<CompactString>,
         /// Client id after (canonical).
         client_id: CompactString,
-        /// Name before.
-        before_name: CompactString,
+        /// Name before (boxed to keep every action small).
+        before_name: Box<CompactString>,
         /// Name after.
         name: CompactString,
     },
@@ -599,4 +599,28 @@ pub enum Reason {
     ImportOptionValue,
     /// Import: an exclusion range.
     ImportExclusion,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Action, PlannedAction};
+
+    /// A first sync writes two actions per lease (`CreateIp` + `UpsertLeaseInfo`), millions of
+    /// them, so every byte of `PlannedAction` is paid per lease in page faults and copies. The
+    /// rare large payloads are boxed so that `CreateIp` sets the size; this pins it so a new
+    /// large variant (or field) cannot grow every action again unnoticed. Box it instead.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn actions_stay_small() {
+        assert!(
+            size_of::<Action>() <= 104,
+            "Action is {} bytes",
+            size_of::<Action>()
+        );
+        assert!(
+            size_of::<PlannedAction>() <= 160,
+            "PlannedAction is {} bytes",
+            size_of::<PlannedAction>()
+        );
+    }
 }

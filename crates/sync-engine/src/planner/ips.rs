@@ -323,10 +323,11 @@ impl<'a> Run<'a, '_> {
             dns_name: dns_name.unwrap_or_else(|| ip.dns_name.clone()),
             dhcp_client_id: client_id.or_else(|| ip.dhcp_client_id.clone()),
         };
-        let before = fields(ip);
+        let before = Box::new(fields(ip));
         if self.track_after {
             self.after = Some(after.clone());
         }
+        let after = Box::new(after);
         let action = if downgrade {
             Action::DowngradeIp {
                 id: ip.id,
@@ -608,7 +609,7 @@ impl<'a> Run<'a, '_> {
                 id: ip.id,
                 address: ip.address,
                 etag: ip.etag.clone(),
-                before: fields(ip),
+                before: Box::new(fields(ip)),
             },
         );
     }
@@ -871,9 +872,9 @@ fn push_reservations(run: &mut Run<'_, '_>, wanted: Vec<Wanted>, server: &[Serve
                         Action::UpdateReservation {
                             network: run.s.network,
                             ip: w.address,
-                            before_client_id: r.client_id.clone(),
+                            before_client_id: Box::new(r.client_id.clone()),
                             client_id: w.client_id.clone(),
-                            before_name: r.name.clone(),
+                            before_name: Box::new(r.name.clone()),
                             name: if name_differs {
                                 w.name.clone()
                             } else {

@@ -1032,7 +1032,7 @@ impl<'a> Planner<'a> {
                 &context,
                 Reason::ScopeMissingOnServer,
                 Action::CreateServerScope {
-                    scope: spec_of_local(local),
+                    scope: Box::new(spec_of_local(local)),
                     options,
                     failover: failover.clone(),
                 },

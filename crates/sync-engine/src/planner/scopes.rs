@@ -439,7 +439,7 @@ pub(crate) fn import_scope(
         &context,
         Reason::ImportScope,
         Action::CreateInventoryScope {
-            scope: spec_of_remote(network, remote),
+            scope: Box::new(spec_of_remote(network, remote)),
             prefix,
             source,
         },

@@ -234,7 +234,7 @@ fn misordered_plan(estate: &Estate) -> Plan {
             Some(n9),
             Reason::ImportScope,
             Action::CreateInventoryScope {
-                scope: spec(n9, "Nine"),
+                scope: Box::new(spec(n9, "Nine")),
                 prefix: PrefixRef::New {
                     prefix: net(n9),
                     vrf: None,
@@ -271,7 +271,7 @@ fn misordered_plan(estate: &Estate) -> Plan {
             Some("10.0.8.0/24"),
             Reason::ScopeMissingOnServer,
             Action::CreateServerScope {
-                scope: spec("10.0.8.0/24", "Eight"),
+                scope: Box::new(spec("10.0.8.0/24", "Eight")),
                 options: Vec::new(),
                 failover: None,
             },
@@ -705,8 +705,8 @@ async fn a_stale_etag_is_refused_by_the_ipam() {
             id: estate.managed_gone,
             address: current.address,
             etag: Some("W/\"999999\"".into()),
-            before: before.clone(),
-            after: fields("dhcp", "new-host", Some("aa-00-00-00-00-22")),
+            before: Box::new(before.clone()),
+            after: Box::new(fields("dhcp", "new-host", Some("aa-00-00-00-00-22"))),
         },
     )]);
     // Without verification the write itself carries If-Match and fails.

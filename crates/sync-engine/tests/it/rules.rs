@@ -150,8 +150,8 @@ fn setting_update_client_id_for_protected_ips() {
     assert_eq!(ups.len(), 1);
     match ups[0] {
         Action::UpdateIp { before, after, .. } => {
-            assert_eq!(before, &fields("dhcp", "mine", Some(MAC2)));
-            assert_eq!(after, &fields("dhcp", "mine", Some(MAC)));
+            assert_eq!(**before, fields("dhcp", "mine", Some(MAC2)));
+            assert_eq!(**after, fields("dhcp", "mine", Some(MAC)));
         }
         other => panic!("{other:?}"),
     }
@@ -392,8 +392,8 @@ fn lifecycle_reserved_without_client_id_gets_client_id_from_lease_only() {
         .plan();
     match ip_actions(&plan)[..] {
         [Action::UpdateIp { before, after, .. }] => {
-            assert_eq!(before, &fields("reserved", "planned-host", None));
-            assert_eq!(after, &fields("reserved", "planned-host", Some(MAC)));
+            assert_eq!(**before, fields("reserved", "planned-host", None));
+            assert_eq!(**after, fields("reserved", "planned-host", Some(MAC)));
         }
         ref other => panic!("{other:?}"),
     }
@@ -564,8 +564,8 @@ fn cleanup_reserved_managed_no_reservation_but_lease_downgraded_to_dhcp() {
                 ..
             },
         ] => {
-            assert_eq!(before, &fields("reserved", "printer", Some(MAC)));
-            assert_eq!(after, &fields("dhcp", "printer", Some(MAC)));
+            assert_eq!(**before, fields("reserved", "printer", Some(MAC)));
+            assert_eq!(**after, fields("dhcp", "printer", Some(MAC)));
         }
         ref other => panic!("{other:?}"),
     }

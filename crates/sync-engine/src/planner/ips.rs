@@ -160,6 +160,20 @@ impl<'a> Run<'a, '_> {
         );
     }
 
+    /// Plan an [`Action::UpsertLeaseInfo`] (its context is the scope's, shared, not copied).
+    fn push_lease_info(
+        &mut self,
+        reason: Reason,
+        ip: IpRef,
+        hostname: CompactString,
+        active: bool,
+        expires: Option<CompactString>,
+    ) {
+        self.out
+            .actions
+            .push_lease_info(&self.context, reason, ip, hostname, active, expires);
+    }
+
     /// Canonical client id from the server, reporting an unparsable one.
     fn server_client_id(&mut self, address: Ipv4Addr, raw: &str) -> Option<CompactString> {
         let c = canonical_client_id(raw);
@@ -226,19 +240,16 @@ impl<'a> Run<'a, '_> {
             li.hostname == hostname && li.active == active && li.expires.as_deref() == expires
         });
         if !same {
-            self.push(
-                phase::LEASE_INFO,
+            self.push_lease_info(
                 if active {
                     Reason::LeaseMetadata
                 } else {
                     Reason::LeaseNoLongerActive
                 },
-                Action::UpsertLeaseInfo {
-                    ip: IpRef::Existing(ip.id),
-                    hostname: hostname.into(),
-                    active,
-                    expires: expires.map(CompactString::from),
-                },
+                IpRef::Existing(ip.id),
+                hostname.into(),
+                active,
+                expires.map(CompactString::from),
             );
         }
     }
@@ -249,15 +260,12 @@ impl<'a> Run<'a, '_> {
             && (li.active || li.expires.is_some())
         {
             let hostname = li.hostname.clone();
-            self.push(
-                phase::LEASE_INFO,
+            self.push_lease_info(
                 Reason::LeaseNoLongerActive,
-                Action::UpsertLeaseInfo {
-                    ip: IpRef::Existing(ip.id),
-                    hostname,
-                    active: false,
-                    expires: None,
-                },
+                IpRef::Existing(ip.id),
+                hostname,
+                false,
+                None,
             );
         }
     }
@@ -284,18 +292,15 @@ impl<'a> Run<'a, '_> {
                 after,
             },
         );
-        self.push(
-            phase::LEASE_INFO,
+        self.push_lease_info(
             Reason::LeaseMetadata,
-            Action::UpsertLeaseInfo {
-                ip: IpRef::New {
-                    address: net,
-                    vrf: self.s.vrf,
-                },
-                hostname: li.0.into(),
-                active: li.1,
-                expires: li.2.map(CompactString::from),
+            IpRef::New {
+                address: net,
+                vrf: self.s.vrf,
             },
+            li.0.into(),
+            li.1,
+            li.2.map(CompactString::from),
         );
     }
 

@@ -7,6 +7,7 @@ mod hash;
 mod import;
 mod index;
 mod ips;
+mod phased;
 mod rows;
 mod scopes;
 mod simulate;
@@ -20,8 +21,7 @@ use ipnetwork::Ipv4Network;
 pub use simulate::apply_to_snapshot;
 
 use crate::plan::{
-    Action, ActionContext, OptionValueSpec, Plan, PlanId, PlanKind, PlannedAction, Reason,
-    ScopeChange,
+    Action, ActionContext, OptionValueSpec, Plan, PlanId, PlanKind, Reason, ScopeChange,
 };
 use crate::report::{BudgetLimit, Conflict, IneligibleReason, ReadKind, Report, Skipped};
 use crate::snapshot::{
@@ -30,6 +30,7 @@ use crate::snapshot::{
 };
 use index::IpIndex;
 use ips::{ScopeIps, plan_scope_ips};
+use phased::{Mark, Phased};
 use scopes::{
     attribute_changes, canonical_network, exclusion_diff, import_scope, local_options,
     pull_options, push, push_option_diff, spec_of_local,
@@ -54,98 +55,6 @@ pub(crate) mod phase {
     /// Number of phases.
     pub(crate) const COUNT: usize = 13;
 }
-
-/// Actions under construction, one list per phase, each in generation order. Concatenating the
-/// lists in phase order gives the same order as a stable sort by phase, without moving the
-/// (large) actions around more than once.
-#[derive(Debug, Default)]
-pub(crate) struct Phased {
-    lists: [Vec<PlannedAction>; phase::COUNT],
-}
-
-impl Phased {
-    /// Appends `action` to its phase's list.
-    pub(crate) fn push(&mut self, phase: u8, action: PlannedAction) {
-        let i = usize::from(phase).min(phase::COUNT - 1);
-        debug_assert!(usize::from(phase) < phase::COUNT, "unknown phase {phase}");
-        if let Some(list) = self.lists.get_mut(i) {
-            list.push(action);
-        }
-    }
-
-    /// Reserves room for `addresses` actions in the IP phase and as many in the lease-info
-    /// phase (the usual maximum: one of each per lease or reservation), so neither list is
-    /// regrown and copied while planning. The IP list also gets room for the lease-info
-    /// actions, which [`Self::into_vec`] appends to it without reallocating. Unused room is
-    /// address space only: no page of it is touched. A reservation the allocator refuses is
-    /// skipped (the lists then grow as needed).
-    fn reserve_for_addresses(&mut self, addresses: usize) {
-        let ip = usize::from(phase::IP);
-        let lease_info = usize::from(phase::LEASE_INFO);
-        if let Some(list) = self.lists.get_mut(ip) {
-            let _ = list.try_reserve(addresses.saturating_mul(2));
-        }
-        if let Some(list) = self.lists.get_mut(lease_info) {
-            let _ = list.try_reserve(addresses);
-        }
-    }
-
-    /// Moves every action of `other` to the end of its phase's list here.
-    fn append(&mut self, other: &mut Phased) {
-        for (mine, theirs) in self.lists.iter_mut().zip(&mut other.lists) {
-            if mine.is_empty() {
-                std::mem::swap(mine, theirs);
-            } else {
-                mine.append(theirs);
-            }
-        }
-    }
-
-    /// The length of each list (where a scope's actions start).
-    fn mark(&self) -> Mark {
-        self.lists.each_ref().map(Vec::len)
-    }
-
-    /// The actions after `since`, in phase order.
-    fn iter_since<'s>(&'s self, since: &'s Mark) -> impl Iterator<Item = &'s PlannedAction> {
-        self.lists
-            .iter()
-            .zip(since)
-            .flat_map(|(list, &from)| list.get(from..).unwrap_or_default())
-    }
-
-    /// Drops every deletion after `since`; the actions before it stay as they are.
-    fn retain_non_deletions_since(&mut self, since: &Mark) {
-        for (list, &from) in self.lists.iter_mut().zip(since) {
-            if list.iter().skip(from).any(|a| a.action.is_deletion()) {
-                let tail = list.split_off(from.min(list.len()));
-                list.extend(tail.into_iter().filter(|a| !a.action.is_deletion()));
-            }
-        }
-    }
-
-    /// The actions in phase order. The first non-empty list is grown in place (no copy of
-    /// its elements) and the others are appended.
-    fn into_vec(self) -> Vec<PlannedAction> {
-        let total: usize = self.lists.iter().map(Vec::len).sum();
-        let mut lists = self.lists.into_iter().filter(|l| !l.is_empty());
-        let Some(mut out) = lists.next() else {
-            return Vec::new();
-        };
-        out.reserve_exact(total - out.len());
-        for mut list in lists {
-            out.append(&mut list);
-        }
-        // Give back the room reserved for actions that were not planned (shrinks in place).
-        if out.capacity() - out.len() > out.len() / 8 {
-            out.shrink_to_fit();
-        }
-        out
-    }
-}
-
-/// Where each phase list stood when a scope began.
-type Mark = [usize; phase::COUNT];
 
 /// Actions and report entries under construction.
 ///
@@ -1194,11 +1103,7 @@ impl<'a> Planner<'a> {
 }
 
 fn count_deletions(out: &Out) -> u32 {
-    let n = out
-        .actions
-        .iter_since(&out.since)
-        .filter(|a| a.action.is_deletion())
-        .count();
+    let n = out.actions.deletions_since(&out.since);
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 

@@ -87,10 +87,17 @@ impl LeaseInfoRows {
 pub(crate) struct Phased {
     lists: [Vec<PlannedAction>; phase::COUNT],
     lease_info: LeaseInfoRows,
+    /// How many of the actions in `lists` are deletions (counted as they come, so that the
+    /// budget never scans the whole plan).
+    deletions: usize,
 }
 
-/// Where each phase list stood when a scope began.
-pub(crate) type Mark = [usize; phase::COUNT];
+/// Where each phase list stood when a scope began, and how many deletions there were.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mark {
+    lens: [usize; phase::COUNT],
+    deletions: usize,
+}
 
 impl Phased {
     /// Appends `action` to its phase's list (an [`Action::UpsertLeaseInfo`] in the lease-info
@@ -115,6 +122,7 @@ impl Phased {
         let i = usize::from(phase).min(phase::COUNT - 1);
         debug_assert!(usize::from(phase) < phase::COUNT, "unknown phase {phase}");
         if let Some(list) = self.lists.get_mut(i) {
+            self.deletions += usize::from(action.action.is_deletion());
             list.push(action);
         }
     }
@@ -164,38 +172,43 @@ impl Phased {
             }
         }
         self.lease_info.append(&mut other.lease_info);
+        self.deletions += std::mem::take(&mut other.deletions);
     }
 
     /// The length of each list (where a scope's actions start).
     pub(crate) fn mark(&self) -> Mark {
-        self.lists.each_ref().map(Vec::len)
+        Mark {
+            lens: self.lists.each_ref().map(Vec::len),
+            deletions: self.deletions,
+        }
     }
 
     /// The number of deletions after `since` (lease-info actions are never deletions).
     pub(crate) fn deletions_since(&self, since: &Mark) -> usize {
-        self.lists
-            .iter()
-            .zip(since)
-            .flat_map(|(list, &from)| list.get(from..).unwrap_or_default())
-            .filter(|a| a.action.is_deletion())
-            .count()
+        self.deletions.saturating_sub(since.deletions)
     }
 
     /// Drops every deletion after `since`; the actions before it stay as they are.
     pub(crate) fn retain_non_deletions_since(&mut self, since: &Mark) {
-        for (list, &from) in self.lists.iter_mut().zip(since) {
+        if self.deletions_since(since) == 0 {
+            return;
+        }
+        for (list, &from) in self.lists.iter_mut().zip(&since.lens) {
             if list.iter().skip(from).any(|a| a.action.is_deletion()) {
                 let tail = list.split_off(from.min(list.len()));
                 list.extend(tail.into_iter().filter(|a| !a.action.is_deletion()));
             }
         }
+        self.deletions = since.deletions;
     }
 
     /// The actions in phase order. The first non-empty list is grown in place (no copy of
     /// its elements), the others are appended, and the lease-info actions are built at their
     /// place.
     pub(crate) fn into_vec(self) -> Vec<PlannedAction> {
-        let Phased { lists, lease_info } = self;
+        let Phased {
+            lists, lease_info, ..
+        } = self;
         let total = lists.iter().map(Vec::len).sum::<usize>() + lease_info.rows.len();
         let mut out: Vec<PlannedAction> = Vec::new();
         let mut lease_info = Some(lease_info);
@@ -376,10 +389,23 @@ mod tests {
             part.iter().filter(|(_, a)| a.action.is_deletion()).count()
         };
         assert_eq!(scope.deletions_since(&since), deletions(second));
-        assert_eq!(scope.deletions_since(&[0; phase::COUNT]), deletions(&items));
+        assert_eq!(scope.deletions_since(&Mark::default()), deletions(&items));
+        // The count agrees with the lists.
+        assert_eq!(
+            scope
+                .lists
+                .iter()
+                .flatten()
+                .filter(|a| a.action.is_deletion())
+                .count(),
+            deletions(&items)
+        );
         scope.retain_non_deletions_since(&since);
         assert_eq!(scope.deletions_since(&since), 0);
+        assert_eq!(scope.deletions_since(&Mark::default()), deletions(first));
         run.append(&mut scope);
+        assert_eq!(run.deletions_since(&Mark::default()), deletions(first));
+        assert_eq!(scope.deletions_since(&Mark::default()), 0);
         let kept: Vec<_> = first
             .iter()
             .chain(second.iter().filter(|(_, a)| !a.action.is_deletion()))

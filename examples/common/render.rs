@@ -147,23 +147,7 @@ pub fn action_line(planned: &PlannedAction) -> String {
         })
         .unwrap_or_default();
     let detail = match &planned.action {
-        Action::UpdateIp { before, after, .. } => {
-            let mut parts = Vec::new();
-            if before.status != after.status {
-                parts.push(format!("status {} → {}", before.status, after.status));
-            }
-            if before.dns_name != after.dns_name {
-                parts.push(format!("dns {:?} → {:?}", before.dns_name, after.dns_name));
-            }
-            if before.dhcp_client_id != after.dhcp_client_id {
-                parts.push(format!(
-                    "client id {} → {}",
-                    before.dhcp_client_id.as_deref().unwrap_or("-"),
-                    after.dhcp_client_id.as_deref().unwrap_or("-")
-                ));
-            }
-            parts.join(", ")
-        }
+        Action::UpdateIp { before, after, .. } => before.changes_to(after),
         Action::CreateIp { after, .. } => format!(
             "{} {:?} {}",
             after.status,

@@ -50,23 +50,7 @@ fn describe(action: &Action) -> String {
             before,
             after,
             ..
-        } => {
-            let mut parts = Vec::new();
-            if before.status != after.status {
-                parts.push(format!("status {}→{}", before.status, after.status));
-            }
-            if before.dns_name != after.dns_name {
-                parts.push(format!("dns {:?}→{:?}", before.dns_name, after.dns_name));
-            }
-            if before.dhcp_client_id != after.dhcp_client_id {
-                parts.push(format!(
-                    "client {}→{}",
-                    before.dhcp_client_id.as_deref().unwrap_or("-"),
-                    after.dhcp_client_id.as_deref().unwrap_or("-")
-                ));
-            }
-            format!("#{id} {address} {}", parts.join(", "))
-        }
+        } => format!("#{id} {address} {}", before.changes_to(after)),
         Action::DeleteIp {
             id,
             address,

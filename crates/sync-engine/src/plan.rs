@@ -108,6 +108,29 @@ pub struct IpFields {
     pub dhcp_client_id: Option<CompactString>,
 }
 
+impl IpFields {
+    /// The fields that differ from `self` in `after`, for display: `status dhcp → reserved,
+    /// dns "a" → "b", client id - → 00-11-22-33-44-55` (a missing client id shows as `-`).
+    /// Empty when nothing differs.
+    pub fn changes_to(&self, after: &IpFields) -> String {
+        let mut parts = Vec::new();
+        if self.status != after.status {
+            parts.push(format!("status {} → {}", self.status, after.status));
+        }
+        if self.dns_name != after.dns_name {
+            parts.push(format!("dns {:?} → {:?}", self.dns_name, after.dns_name));
+        }
+        if self.dhcp_client_id != after.dhcp_client_id {
+            parts.push(format!(
+                "client id {} → {}",
+                self.dhcp_client_id.as_deref().unwrap_or("-"),
+                after.dhcp_client_id.as_deref().unwrap_or("-")
+            ));
+        }
+        parts.join(", ")
+    }
+}
+
 /// An IP address that exists, or one created earlier in the same plan.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -603,7 +626,31 @@ pub enum Reason {
 
 #[cfg(test)]
 mod tests {
-    use super::{Action, PlannedAction};
+    use super::{Action, IpFields, PlannedAction};
+
+    #[test]
+    fn ip_field_changes_name_only_what_differs() {
+        let before = IpFields {
+            status: "dhcp".into(),
+            dns_name: "pc-1".into(),
+            dhcp_client_id: None,
+        };
+        assert_eq!(before.changes_to(&before), "");
+        let after = IpFields {
+            status: "reserved".into(),
+            dns_name: "pc-1".into(),
+            dhcp_client_id: Some("00-11-22-33-44-55".into()),
+        };
+        assert_eq!(
+            before.changes_to(&after),
+            "status dhcp → reserved, client id - → 00-11-22-33-44-55"
+        );
+        let renamed = IpFields {
+            dns_name: "pc-2".into(),
+            ..before.clone()
+        };
+        assert_eq!(before.changes_to(&renamed), r#"dns "pc-1" → "pc-2""#);
+    }
 
     /// A first sync writes two actions per lease (`CreateIp` + `UpsertLeaseInfo`), millions of
     /// them, so every byte of `PlannedAction` is paid per lease in page faults and copies. The

@@ -172,55 +172,33 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Order-independent hash of a collection: the wrapping sum of the mixed element hashes, and
-/// the count. Each element is hashed on its own, so the elements' hash chains do not depend on
-/// each other and the processor overlaps them.
-fn unordered<T: Hash>(items: impl IntoIterator<Item = T>) -> (u64, u64) {
-    let mut sum = 0u64;
-    let mut count = 0u64;
-    for item in items {
-        let mut h = Fnv::new();
-        h.value(&item);
-        sum = sum.wrapping_add(h.digest());
-        count += 1;
-    }
-    (sum, count)
+/// The generic hash of one element of an unordered collection (its standard `Hash` encoding,
+/// on a hasher of its own, so the elements' hash chains do not depend on each other).
+fn element<T: Hash>(item: &T) -> u64 {
+    let mut h = Fnv::new();
+    h.value(item);
+    h.digest()
 }
 
-/// A collection of per-lease rows hashed as a set: the wrapping sum of the rows' fingerprints
-/// (see [`super::rows`]) and their count.
-fn rows<T>(out: &mut Fnv, items: impl IntoIterator<Item = T>, fingerprint: impl Fn(T) -> u64) {
+/// An order-independent collection: the wrapping sum of its elements' hashes (the generic
+/// [`element`], or a row fingerprint of [`super::rows`] for the per-lease rows), and the count.
+fn unordered<T>(out: &mut Fnv, items: impl IntoIterator<Item = T>, hash: impl Fn(T) -> u64) {
     let mut sum = 0u64;
     let mut count = 0u64;
     for item in items {
-        sum = sum.wrapping_add(fingerprint(item));
+        sum = sum.wrapping_add(hash(item));
         count += 1;
     }
     out.u64(sum);
     out.u64(count);
 }
 
-/// A server read of per-lease rows (leases or reservations).
-fn read_rows<T>(out: &mut Fnv, read: &Read<Vec<T>>, fingerprint: impl Fn(&T) -> u64) {
+/// A server read of an order-independent collection (see [`unordered`]).
+fn read_unordered<T>(out: &mut Fnv, read: &Read<Vec<T>>, hash: impl Fn(&T) -> u64) {
     match read {
         Read::Ok(items) => {
             out.bytes(b"ok");
-            rows(out, items, fingerprint);
-        }
-        Read::Failed { error } => {
-            out.bytes(b"failed");
-            out.value(error);
-        }
-    }
-}
-
-fn read_unordered<T: Hash>(out: &mut Fnv, read: &Read<Vec<T>>) {
-    match read {
-        Read::Ok(items) => {
-            out.bytes(b"ok");
-            let (sum, count) = unordered(items);
-            out.u64(sum);
-            out.u64(count);
+            unordered(out, items, hash);
         }
         Read::Failed { error } => {
             out.bytes(b"failed");
@@ -253,43 +231,41 @@ pub(crate) fn snapshot_hash(snapshot: &Snapshot) -> u64 {
             &scope.source,
             &scope.option_value_ids,
         ));
-        let (sum, count) = unordered(&scope.exclusions);
-        h.u64(sum);
-        h.u64(count);
+        unordered(&mut h, &scope.exclusions, element);
     }
     h.value(&inv.option_values);
     h.bytes(b"lease_info");
-    rows(&mut h, &inv.lease_info, |(k, li)| {
+    unordered(&mut h, &inv.lease_info, |(k, li)| {
         super::rows::lease_info(*k, li)
     });
 
     for (name, read) in &snapshot.servers {
         h.value(name);
         h.value(&read.scopes);
-        read_unordered(&mut h, &read.failovers);
+        read_unordered(&mut h, &read.failovers, element);
         for (sid, r) in &read.leases {
             h.value(sid);
-            read_rows(&mut h, r, super::rows::lease);
+            read_unordered(&mut h, r, super::rows::lease);
         }
         h.bytes(b"reservations");
         for (sid, r) in &read.reservations {
             h.value(sid);
-            read_rows(&mut h, r, super::rows::reservation);
+            read_unordered(&mut h, r, super::rows::reservation);
         }
         h.bytes(b"exclusions");
         for (sid, r) in &read.exclusions {
             h.value(sid);
-            read_unordered(&mut h, r);
+            read_unordered(&mut h, r, element);
         }
         h.bytes(b"options");
         for (sid, r) in &read.options {
             h.value(sid);
-            read_unordered(&mut h, r);
+            read_unordered(&mut h, r, element);
         }
     }
     h.bytes(b"ipam");
     h.value(&snapshot.ipam.prefixes);
-    rows(&mut h, &snapshot.ipam.ip_addresses, |(k, ip)| {
+    unordered(&mut h, &snapshot.ipam.ip_addresses, |(k, ip)| {
         super::rows::ip_address(*k, ip)
     });
     h.digest()

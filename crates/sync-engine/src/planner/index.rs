@@ -1,8 +1,7 @@
 //! Indexes built once per planning run.
 
-use std::net::Ipv4Addr;
-
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 use crate::snapshot::{Ipam, IpamAddress, LeaseInfo, ObjectId};
 

@@ -116,7 +116,6 @@ fn has_tag(ip: &IpamAddress, tag: Option<&str>) -> bool {
 struct Run<'a, 'o> {
     s: &'a ScopeIps<'a>,
     settings: &'a SyncSettings,
-    lease_info: &'a BTreeMap<ObjectId, LeaseInfo>,
     out: &'o mut Out,
     context: ActionContext,
     cleanup: bool,
@@ -129,26 +128,15 @@ struct Run<'a, 'o> {
     deleted_reservations: BTreeSet<Ipv4Addr>,
     /// Whether `after` is needed (the push pass reads it); otherwise it is never cloned.
     track_after: bool,
-    /// The last lease-info lookup (each address asks for the same id several times).
-    last_li: Option<(ObjectId, Option<&'a LeaseInfo>)>,
+    /// The lease-info row of the current address's NetBox IP, joined by the IP index (`None`
+    /// when the IP is not DHCP-managed, or there is no IP).
+    li: Option<&'a LeaseInfo>,
 }
 
 /// A field of an IP that an update may set; `None` keeps the current value.
 type NewValue = Option<CompactString>;
 
 impl<'a> Run<'a, '_> {
-    /// The lease-info row of IP `id` (memoised for the current address).
-    fn li(&mut self, id: ObjectId) -> Option<&'a LeaseInfo> {
-        if let Some((last, li)) = self.last_li
-            && last == id
-        {
-            return li;
-        }
-        let li = self.lease_info.get(&id);
-        self.last_li = Some((id, li));
-        li
-    }
-
     fn push(&mut self, phase: u8, reason: Reason, action: Action) {
         self.out.actions.push(
             phase,
@@ -236,7 +224,7 @@ impl<'a> Run<'a, '_> {
         active: bool,
         expires: Option<&str>,
     ) {
-        let same = self.li(ip.id).is_some_and(|li| {
+        let same = self.li.is_some_and(|li| {
             li.hostname == hostname && li.active == active && li.expires.as_deref() == expires
         });
         if !same {
@@ -256,7 +244,7 @@ impl<'a> Run<'a, '_> {
 
     /// Mark a managed IP's lease info inactive when nothing on the server backs it any more.
     fn lease_info_inactive(&mut self, ip: &IpamAddress) {
-        if let Some(li) = self.li(ip.id)
+        if let Some(li) = self.li
             && (li.active || li.expires.is_some())
         {
             let hostname = li.hostname.clone();
@@ -438,7 +426,7 @@ impl<'a> Run<'a, '_> {
             );
             return;
         };
-        let row = self.li(ip.id);
+        let row = self.li;
         let managed = row.is_some();
         // Without a lease, an existing row keeps its hostname (it only turns inactive).
         let li_host = match (lease, row) {
@@ -517,7 +505,7 @@ impl<'a> Run<'a, '_> {
             );
             return;
         };
-        let managed = self.li(ip.id).is_some();
+        let managed = self.li.is_some();
         let stored = ip.dhcp_client_id.as_deref().unwrap_or("");
         if has_tag(ip, st.protect_tag.as_deref()) {
             self.skip_protected(ip, address);
@@ -586,7 +574,7 @@ impl<'a> Run<'a, '_> {
     /// A NetBox IP in the cleanup domain with neither reservation nor active lease.
     fn stale(&mut self, ip: &IpamAddress) {
         let st = self.settings;
-        let managed = self.li(ip.id).is_some();
+        let managed = self.li.is_some();
         let keep = if has_tag(ip, st.protect_tag.as_deref()) {
             true
         } else if ip.status == st.reservation_status {
@@ -626,7 +614,6 @@ pub(crate) fn plan_scope_ips(
     s: &ScopeIps<'_>,
     settings: &SyncSettings,
     index: &IpIndex<'_>,
-    lease_info: &BTreeMap<ObjectId, LeaseInfo>,
     cleanup: bool,
     out: &mut Out,
 ) -> IpCounts {
@@ -656,7 +643,6 @@ pub(crate) fn plan_scope_ips(
     let mut run = Run {
         s,
         settings,
-        lease_info,
         out,
         context: ctx(s),
         cleanup,
@@ -664,7 +650,7 @@ pub(crate) fn plan_scope_ips(
         after: None,
         deleted_reservations: BTreeSet::new(),
         track_after: settings.push_reservations && s.writer,
-        last_li: None,
+        li: None,
     };
 
     // Reservations and leases outside the scope's network are reported and ignored.
@@ -735,11 +721,13 @@ pub(crate) fn plan_scope_ips(
                 continue;
             }
             Some(Slot::One(ip, li)) => {
-                // The index joined the row already: no search of the lease-info map.
-                run.last_li = Some((ip.id, li));
+                run.li = li;
                 Some(ip)
             }
-            None => None,
+            None => {
+                run.li = None;
+                None
+            }
         };
         if let Some(ip) = existing {
             counts.ips += 1;

@@ -891,7 +891,7 @@ impl<'a> Planner<'a> {
             leases,
             reservations,
         };
-        let counts = plan_scope_ips(&s, st, &self.index, &snap.inventory.lease_info, cleanup, so);
+        let counts = plan_scope_ips(&s, st, &self.index, cleanup, so);
         let stats = &mut self.out.report.stats;
         stats.leases_seen += counts.leases;
         stats.reservations_seen += counts.reservations;
@@ -986,14 +986,7 @@ impl<'a> Planner<'a> {
                     leases: &[],
                     reservations: &[],
                 };
-                plan_scope_ips(
-                    &s,
-                    st,
-                    &self.index,
-                    &snap.inventory.lease_info,
-                    false,
-                    &mut so,
-                );
+                plan_scope_ips(&s, st, &self.index, false, &mut so);
             }
             self.append(so);
         } else {

@@ -196,11 +196,7 @@ fn lease_of(l: &Lease) -> Option<ServerLease> {
             .as_ref()
             .map(ToCompactString::to_compact_string)
             .unwrap_or_default(),
-        hostname: l
-            .hostname
-            .as_deref()
-            .map(CompactString::from)
-            .unwrap_or_default(),
+        hostname: l.hostname.as_deref().unwrap_or_default().into(),
         state: match &l.address_state {
             AddressState::Active => LeaseState::Active,
             AddressState::ActiveReservation => LeaseState::ActiveReservation,
@@ -221,16 +217,8 @@ fn reservation_of(r: &Reservation) -> Option<ServerReservation> {
     Some(ServerReservation {
         ip: v4(r.ip)?,
         client_id: r.client_id.to_compact_string(),
-        name: r
-            .name
-            .as_deref()
-            .map(CompactString::from)
-            .unwrap_or_default(),
-        description: r
-            .description
-            .as_deref()
-            .map(CompactString::from)
-            .unwrap_or_default(),
+        name: r.name.as_deref().unwrap_or_default().into(),
+        description: r.description.as_deref().unwrap_or_default().into(),
     })
 }
 

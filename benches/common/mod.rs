@@ -28,29 +28,28 @@ pub(crate) fn scope_network(index: usize) -> Ipv4Network {
     Ipv4Network::new(Ipv4Addr::new(10, hi, lo, 0), 24).unwrap_or_else(|_| unreachable!())
 }
 
-/// A MAC-style client id for lease number `n`, in Windows' dashed spelling.
-pub(crate) fn client_id(n: usize) -> CompactString {
+/// A client id for lease number `n` in Windows' dashed spelling: `prefix` followed by the low
+/// three bytes of `n`.
+fn numbered_client_id(prefix: &str, n: usize) -> CompactString {
     let b = n.to_be_bytes();
     let len = b.len();
     format_compact!(
-        "00-50-56-{:02x}-{:02x}-{:02x}",
+        "{prefix}{:02x}-{:02x}-{:02x}",
         b[len - 3],
         b[len - 2],
         b[len - 1]
     )
 }
 
+/// A MAC-style client id for lease number `n`, in Windows' dashed spelling.
+pub(crate) fn client_id(n: usize) -> CompactString {
+    numbered_client_id("00-50-56-", n)
+}
+
 /// A 12-byte, DUID-style client id (35 characters) for lease number `n`: longer than the
 /// 24 bytes a short string can hold inline.
 pub(crate) fn long_client_id(n: usize) -> CompactString {
-    let b = n.to_be_bytes();
-    let len = b.len();
-    format_compact!(
-        "00-01-00-01-2c-1f-00-50-56-{:02x}-{:02x}-{:02x}",
-        b[len - 3],
-        b[len - 2],
-        b[len - 1]
-    )
+    numbered_client_id("00-01-00-01-2c-1f-00-50-56-", n)
 }
 
 /// How long the synthetic client ids and host names are.
